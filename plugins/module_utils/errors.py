@@ -1,0 +1,216 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) lightsout.ilo contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""One small exception hierarchy for everything that talks to an iLO.
+
+Every error carries what a person needs to act on it: a sentence (``message``), and where
+it came from an HTTP exchange, the method, URI, status and the Redfish/iLO messages
+(``MessageId``, text, resolution). ``to_dict()`` is what modules return as ``error``.
+No Ansible import here: the client and the model raise these, ``module.py`` reports them.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+
+# Text for the messages a client meets most, for when iLO omits Message/Resolution and the
+# registry cannot be read (for example a 401 before any session exists). Keys are the
+# registry-version-free form "<Registry>.<Key>". Wording follows the DMTF Base and HPE iLO
+# message registries.
+KNOWN_MESSAGES = {
+    'Base.NoValidSession': (
+        'There is no valid session established with the implementation.',
+        'Establish a session before attempting any operations.'),
+    'Base.InsufficientPrivilege': (
+        'There are insufficient privileges for the account or credentials associated with the current session to perform the requested operation.',
+        'Either abandon the operation or change the associated access rights and resubmit the request if the operation failed.'),
+    'Base.SessionLimitExceeded': (
+        'The session establishment failed due to the number of simultaneous sessions exceeding the limit of the implementation.',
+        'Reduce the number of other sessions before trying to establish the session or increase the limit of simultaneous sessions (if supported).'),
+    'Base.PreconditionFailed': (
+        'The ETag supplied did not match the ETag required to change this resource.',
+        'Try the operation again using the appropriate ETag.'),
+    'Base.ResourceMissingAtURI': (
+        'The resource at the URI was not found.',
+        'Place a valid resource at the URI or correct the URI and resubmit the request.'),
+    'Base.MalformedJSON': (
+        'The request body submitted was malformed JSON and could not be parsed by the receiving service.',
+        'Ensure that the request body is valid JSON and resubmit the request.'),
+    'iLO.ResourceNotReadyRetry': (
+        'The resource is temporarily unavailable because the firmware is being flashed or iLO is initializing.',
+        'Retry the operation when the firmware has finished updating or iLO is ready.'),
+    'iLO.InvalidOperationForSystemState': (
+        'The operation was not successful due to the current power state.',
+        'Retry the operation when the system is in a state where the operation is allowed.'),
+    'iLO.LoginAttemptDelayed': (
+        'The login was delayed because of previous failed login attempts.',
+        'Wait for the delay to pass, check the credentials and try again.'),
+}
+
+
+def split_message_id(message_id):
+    """``Base.1.12.NoValidSession`` -> (``Base``, ``1.12``, ``NoValidSession``).
+
+    Also accepts iLO 4's ``Base.1.0:Success`` form and ids without a version.
+    """
+    text = str(message_id or '').replace(':', '.')
+    parts = [p for p in text.split('.') if p != '']
+    if not parts:
+        return '', '', ''
+    if len(parts) == 1:
+        return '', '', parts[0]
+    registry, key = parts[0], parts[-1]
+    version = '.'.join(parts[1:-1])
+    return registry, version, key
+
+
+def known_message(message_id):
+    registry, _version, key = split_message_id(message_id)
+    return KNOWN_MESSAGES.get('%s.%s' % (registry, key))
+
+
+def parse_messages(body):
+    """Extract Redfish/iLO messages from a decoded JSON body of any shape iLO uses.
+
+    Handles ``error.@Message.ExtendedInfo`` (DMTF, iLO 5/6), iLO 4's ``Messages`` with
+    ``MessageID``, ``@Message.ExtendedInfo`` at the top level, and settings results
+    (``@Redfish.Settings.Messages``/``SettingsResult.Messages`` are passed in directly as lists).
+    Never raises: anything unexpected is skipped.
+    """
+    found = []
+    candidates = []
+    if isinstance(body, list):
+        candidates.append(body)
+    elif isinstance(body, dict):
+        err = body.get('error')
+        if isinstance(err, dict):
+            candidates.append(err.get('@Message.ExtendedInfo'))
+        candidates.append(body.get('@Message.ExtendedInfo'))
+        candidates.append(body.get('Messages'))
+    for candidate in candidates:
+        if not isinstance(candidate, list):
+            continue
+        for item in candidate:
+            if not isinstance(item, dict):
+                continue
+            message_id = item.get('MessageId') or item.get('MessageID')
+            if not message_id:
+                continue
+            entry = {'MessageId': str(message_id)}
+            for key in ('Message', 'Resolution', 'Severity', 'MessageSeverity', 'MessageArgs', 'RelatedProperties'):
+                if key in item and item[key] not in (None, '', []):
+                    entry[key] = item[key]
+            found.append(entry)
+    return found
+
+
+def decode_body(content):
+    """Decode a response body to JSON if it is JSON; otherwise return None. Never raises."""
+    if not content:
+        return None
+    if isinstance(content, bytes):
+        try:
+            content = content.decode('utf-8')
+        except UnicodeDecodeError:
+            content = content.decode('latin-1')
+    try:
+        return json.loads(content)
+    except ValueError:
+        return None
+
+
+def excerpt(content, limit=200):
+    """A short printable excerpt of a non-JSON body (an HTML error page, a truncated reply)."""
+    if not content:
+        return ''
+    if isinstance(content, bytes):
+        content = content.decode('utf-8', 'replace')
+    text = ' '.join(str(content).split())
+    if len(text) > limit:
+        text = text[:limit] + '...'
+    return text
+
+
+class IloError(Exception):
+    """Base class. ``message`` is a sentence a person can act on."""
+
+    def __init__(self, message, method=None, uri=None, status=None, messages=None, body=None):
+        super(IloError, self).__init__(message)
+        self.message = message
+        self.method = method
+        self.uri = uri
+        self.status = status
+        self.messages = list(messages or [])
+        self.body = body
+
+    @property
+    def message_ids(self):
+        return [m['MessageId'] for m in self.messages]
+
+    def has_message(self, key):
+        """True when one of the messages has this key (``NoValidSession``), any registry version."""
+        return any(split_message_id(m)[2] == key for m in self.message_ids)
+
+    def to_dict(self):
+        result = {'type': type(self).__name__, 'message': self.message}
+        for name in ('method', 'uri', 'status'):
+            value = getattr(self, name)
+            if value is not None:
+                result[name] = value
+        if self.messages:
+            result['message_ids'] = self.message_ids
+            result['messages'] = self.messages
+        if self.body:
+            result['body'] = self.body
+        return result
+
+    def __str__(self):
+        return self.message
+
+
+class IloConnectionError(IloError):
+    """The iLO could not be reached, or the connection broke."""
+
+
+class IloTimeoutError(IloConnectionError):
+    """No answer within the timeout."""
+
+
+class IloTLSError(IloConnectionError):
+    """The TLS handshake or certificate verification failed."""
+
+
+class IloHTTPError(IloError):
+    """The iLO answered with an HTTP error status."""
+
+
+class IloAuthError(IloHTTPError):
+    """Bad credentials, an expired session or missing privileges (401/403)."""
+
+
+class IloNotFoundError(IloHTTPError):
+    """404: the resource does not exist."""
+
+
+class IloPreconditionFailed(IloHTTPError):
+    """412: the ETag sent in If-Match no longer matches."""
+
+
+class IloDiscoveryError(IloError):
+    """The service does not have what the operation needs (a link, a system, an action)."""
+
+
+class IloValidationError(IloError):
+    """The request was refused before anything was sent (bad value, unsupported state)."""
+
+
+def http_error_class(status):
+    if status in (401, 403):
+        return IloAuthError
+    if status == 404:
+        return IloNotFoundError
+    if status == 412:
+        return IloPreconditionFailed
+    return IloHTTPError

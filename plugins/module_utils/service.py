@@ -1,0 +1,210 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) lightsout.ilo contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Discovery by links from the service root, the iLO generation, and message lookup.
+
+Nothing here knows a URI but the service root: systems, managers, chassis, registries and
+sessions are found through links, compared case-insensitively and without trailing slash.
+Reads go through the client's per-run cache, so nothing is fetched twice in one run.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+from ansible_collections.lightsout.ilo.plugins.module_utils.client import link_of, normalize_uri
+from ansible_collections.lightsout.ilo.plugins.module_utils.errors import (
+    IloDiscoveryError,
+    IloError,
+    split_message_id,
+)
+
+
+def dig(body, path, default=None):
+    """``dig(body, 'Oem.Hpe.PostState')``: walk dict keys (and list indexes) without raising."""
+    value = body
+    for part in path.split('.'):
+        if isinstance(value, dict):
+            value = value.get(part)
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            return default
+        if value is None:
+            return default
+    return value
+
+
+def last_segment(uri):
+    return normalize_uri(uri).rstrip('/').split('/')[-1] if uri else ''
+
+
+class IloService:
+    """What the service is and where things are, for one client (one run)."""
+
+    def __init__(self, client):
+        self.client = client
+        self._generation = None
+        self._registries = {}
+
+    # ------------------------------------------------------------------ identity
+
+    @property
+    def root(self):
+        return self.client.get_root()
+
+    @property
+    def oem_key(self):
+        """``Hp`` (iLO 4), ``Hpe`` (iLO 5/6) or None (not an HPE service)."""
+        oem = self.root.get('Oem') or {}
+        if 'Hpe' in oem:
+            return 'Hpe'
+        if 'Hp' in oem:
+            return 'Hp'
+        return None
+
+    def oem(self, body):
+        """The HPE OEM block of a resource, whichever key this generation uses."""
+        oem = (body or {}).get('Oem') or {}
+        return oem.get(self.oem_key or 'Hpe') or oem.get('Hpe') or oem.get('Hp') or {}
+
+    @property
+    def generation(self):
+        """4, 5, 6 (iLO generation), or 0 for a service that is not an HPE iLO."""
+        if self._generation is None:
+            self._generation = self._detect_generation()
+        return self._generation
+
+    def _detect_generation(self):
+        manager = dig(self.oem(self.root), 'Manager.0') or {}
+        found = _generation_from_text(manager.get('ManagerType'))
+        if found:
+            return found
+        if self.oem_key == 'Hp':
+            return 4
+        if self.oem_key is None:
+            return 0
+        # Some iLO 5 builds omit ManagerType: fall back to the manager's firmware string.
+        for uri in self.members(self.root_link('Managers')):
+            found = _generation_from_text(self.client.get(uri).json.get('FirmwareVersion'))
+            if found:
+                return found
+        return 5
+
+    def info(self):
+        """A summary of the service: generation, OEM key, firmware, product and Redfish version."""
+        manager = dig(self.oem(self.root), 'Manager.0') or {}
+        return {
+            'generation': self.generation,
+            'oem': self.oem_key,
+            'manager_type': manager.get('ManagerType') or ('iLO %d' % self.generation if self.generation else None),
+            'firmware': manager.get('ManagerFirmwareVersion'),
+            'product': self.root.get('Product'),
+            'vendor': self.root.get('Vendor') or ('HPE' if self.oem_key else None),
+            'redfish_version': self.root.get('RedfishVersion'),
+        }
+
+    # ------------------------------------------------------------------ links
+
+    def root_link(self, name):
+        uri = link_of(self.root.get(name)) or link_of(dig(self.root, 'links.%s' % name))
+        if not uri:
+            raise IloDiscoveryError('The service root of %s has no %s link.' % (self.client.base_url, name))
+        return uri
+
+    def members(self, collection_uri):
+        body = self.client.get(collection_uri).json or {}
+        members = body.get('Members')
+        if members is None:
+            members = dig(body, 'links.Member') or []
+        return [link_of(m) for m in members if link_of(m)]
+
+    def systems(self):
+        return self.members(self.root_link('Systems'))
+
+    def managers(self):
+        return self.members(self.root_link('Managers'))
+
+    def chassis(self):
+        return self.members(self.root_link('Chassis'))
+
+    def select(self, uris, wanted, kind):
+        """Pick the member whose id (last URI segment) is ``wanted``, or the only one.
+
+        Refuses to guess when there are several and none was named.
+        """
+        ids = [last_segment(u) for u in uris]
+        if wanted is not None and str(wanted) != '':
+            for uri, ident in zip(uris, ids):
+                if ident == str(wanted).lower():
+                    return uri
+            raise IloDiscoveryError('No %s with id %r on %s; it has: %s.' % (kind, wanted, self.client.base_url, ', '.join(ids) or 'none'))
+        if len(uris) == 1:
+            return uris[0]
+        if not uris:
+            raise IloDiscoveryError('%s lists no %s.' % (self.client.base_url, kind))
+        raise IloDiscoveryError('%s has %d %ss (%s); name one with %s_id.' % (
+            self.client.base_url, len(uris), kind, ', '.join(ids[:20]) + (', ...' if len(ids) > 20 else ''), kind))
+
+    def system_uri(self, system_id=None):
+        return self.select(self.systems(), system_id, 'system')
+
+    # ------------------------------------------------------------------ messages
+
+    def message_text(self, message_id):
+        """(Message, Resolution) from the service's message registry, or None. Each registry read once."""
+        registry, version, key = split_message_id(message_id)
+        if not registry:
+            return None
+        body = self._message_registry(registry, version)
+        entry = dig(body or {}, 'Messages.%s' % key) if body else None
+        if not isinstance(entry, dict):
+            return None
+        text = entry.get('Message') or entry.get('Description')
+        return (text, entry.get('Resolution'))
+
+    def _message_registry(self, registry, version):
+        wanted = ('%s.%s' % (registry, version)).lower() if version else registry.lower()
+        if wanted in self._registries:
+            return self._registries[wanted]
+        found = None
+        try:
+            for uri in self.members(self.root_link('Registries')):
+                entry = self.client.get(uri).json or {}
+                name = str(entry.get('Registry') or entry.get('Id') or last_segment(uri)).lower()
+                if not (name == wanted or name.startswith(wanted + '.') or (not version and name.startswith(registry.lower() + '.'))):
+                    continue
+                for location in entry.get('Location') or []:
+                    target = location.get('Uri')
+                    target = target.get('extref') if isinstance(target, dict) else target
+                    if target and (location.get('Language') in (None, 'en')):
+                        found = self.client.get(target).json
+                        break
+                if found:
+                    break
+        except IloError:
+            found = None
+        self._registries[wanted] = found
+        return found
+
+    def describe(self, error):
+        """Fill in Message/Resolution that iLO left out, from the registry. Never raises."""
+        for message in error.messages:
+            if message.get('Message') and message.get('Resolution'):
+                continue
+            try:
+                text = self.message_text(message['MessageId'])
+            except Exception:  # pylint: disable=broad-except
+                text = None
+            if text:
+                message.setdefault('Message', text[0])
+                if text[1]:
+                    message.setdefault('Resolution', text[1])
+        return error
+
+
+def _generation_from_text(text):
+    match = re.search(r'iLO\s*(\d+)', str(text or ''), re.IGNORECASE)
+    return int(match.group(1)) if match else None
