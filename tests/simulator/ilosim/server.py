@@ -1,0 +1,223 @@
+"""HTTPS transport: a threaded HTTP/1.1 keep-alive server per simulated iLO, fleets, ``start()``."""
+
+import importlib
+import logging
+import os
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from ilosim import control, tls
+from ilosim import mockup as mockup_loader
+from ilosim.engine import Ilo, Tree
+
+LOG = logging.getLogger("ilosim")
+DEFAULT_STATE_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), ".state")
+IDLE_TIMEOUT_S = 300
+REASONS = BaseHTTPRequestHandler.responses
+
+
+class ProfileNotFound(LookupError):
+    """``start(profile=...)`` names a profile module that does not exist."""
+
+
+class Handler(BaseHTTPRequestHandler):
+    """Turns HTTP requests into :meth:`Ilo.handle` / control calls; one thread per connection."""
+
+    protocol_version = "HTTP/1.1"
+    server_version = "HPE-iLO-Server/1.30"
+    sys_version = ""
+    timeout = IDLE_TIMEOUT_S
+
+    def setup(self):
+        latency = self.server.ilo.config["latency_ms"] / 1000.0
+        if latency > 0:
+            time.sleep(latency)
+        self.request.settimeout(self.timeout)
+        self.request.do_handshake()
+        super().setup()
+
+    def log_message(self, format, *args):  # pylint: disable=redefined-builtin
+        LOG.debug("%s - %s", self.address_string(), format % args)
+
+    def _read_body(self):
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            chunks = []
+            while True:
+                size = int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    return b"".join(chunks)
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _dispatch(self):
+        ilo = self.server.ilo
+        method = self.command
+        data = self._read_body()
+        if self.path.startswith("/_sim"):
+            self._send(control.handle(ilo, method, self.path, data), method)
+            return
+        delay, fault = ilo.begin(method, self.path)
+        if fault is not None and fault["kind"] == "drop":
+            self.close_connection = True
+            try:
+                self.request.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return
+        delay += ilo.config["latency_ms"] / 1000.0
+        if delay > 0:
+            time.sleep(delay)
+        host = self.headers.get("Host") or self.server.url_host
+        response = ilo.handle(method, self.path, self.headers, data, host=host, client=self.client_address[0], fault=fault)
+        self._send(response, method)
+
+    do_GET = do_HEAD = do_POST = do_PATCH = do_PUT = do_DELETE = do_OPTIONS = _dispatch
+
+    def _send(self, response, method):
+        lines = ["HTTP/1.1 %d %s" % (response.status, REASONS.get(response.status, ("",))[0]),
+                 "Server: " + self.server_version, "Date: " + self.date_time_string()]
+        has_length = False
+        for name, value in response.headers:
+            has_length = has_length or name == "Content-Length"
+            lines.append("%s: %s" % (name, value))
+        if not has_length:
+            lines.append("Content-Length: %d" % len(response.body))
+        if self.close_connection:
+            lines.append("Connection: close")
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        self.wfile.write(head if method == "HEAD" else head + response.body)
+
+
+class IloServer(ThreadingHTTPServer):
+    """One HTTPS listener serving one :class:`Ilo`; TLS handshakes run in the connection threads."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 256
+
+    def __init__(self, address, ilo, context):
+        self.ilo = ilo
+        self.context = context
+        self.connections = set()
+        self.conn_lock = threading.Lock()
+        super().__init__(address, Handler)
+        host, port = self.server_address[:2]
+        self.url_host = "%s:%d" % ("127.0.0.1" if host in ("0.0.0.0", "") else host, port)
+
+    def get_request(self):
+        sock, addr = self.socket.accept()
+        conn = self.context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+        with self.conn_lock:
+            self.connections.add(conn)
+        return conn, addr
+
+    def shutdown_request(self, request):
+        with self.conn_lock:
+            self.connections.discard(request)
+        super().shutdown_request(request)
+
+    def handle_error(self, request, client_address):
+        LOG.debug("connection from %s ended with an error", client_address, exc_info=True)
+
+    def close_connections(self):
+        with self.conn_lock:
+            conns = list(self.connections)
+        for conn in conns:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+class Fleet:
+    """N simulated iLOs, each on its own port, in this process. Use as a context manager."""
+
+    def __init__(self, ilos, host="127.0.0.1", port=0, cert_paths=None):
+        self.ilos = ilos
+        self.ca_path, cert, key = cert_paths
+        self.context = tls.server_context(cert, key)
+        self.servers = []
+        self.urls = []
+        self.threads = []
+        self.host = host
+        self.port = port
+
+    def start(self):
+        try:
+            for index, ilo in enumerate(self.ilos):
+                port = self.port + index if self.port else 0
+                srv = IloServer((self.host, port), ilo, self.context)
+                self.servers.append(srv)
+                self.urls.append("https://" + srv.url_host)
+        except OSError:
+            self.close()
+            raise
+        for srv in self.servers:
+            thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.5},
+                                      name="ilosim-%s" % srv.url_host, daemon=True)
+            thread.start()
+            self.threads.append(thread)
+        return self
+
+    def close(self):
+        """Stop listening and end open connections."""
+        for srv in self.servers:
+            if any(t.is_alive() for t in self.threads):
+                srv.shutdown()
+            srv.server_close()
+            srv.close_connections()
+        for thread in self.threads:
+            thread.join(timeout=5)
+        self.threads = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def load_profile(name, **options):
+    """Import ``ilosim.profiles.<name>`` lazily and return its ``build(**options)`` tree."""
+    module_name = "ilosim.profiles.%s" % name
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name not in (module_name, "ilosim.profiles"):
+            raise
+        raise ProfileNotFound("ilosim profile %r is not available (no module %s); use --mockup DIR or one of "
+                              "ilo4, ilo5, ilo6, moonshot" % (name, module_name)) from exc
+    return module.build(**options)
+
+
+def build_tree(profile=None, mockup_dir=None, tree=None, **options):
+    """The tree to serve: an explicit ``tree``, a mockup directory, or a profile (default ``ilo5``)."""
+    if tree is not None:
+        return tree
+    if mockup_dir:
+        return mockup_loader.load(mockup_dir)
+    return load_profile(profile or "ilo5", **options)
+
+
+def start(profile=None, mockup=None, tree=None, count=1, port=0, host="127.0.0.1", latency_ms=0,
+          users=None, state_dir=None, config=None, **options):
+    """Start ``count`` iLOs serving a profile, mockup or tree; returns a running :class:`Fleet`.
+
+    ``options`` go to the profile's ``build()`` (e.g. ``systems=45`` for moonshot); ``config``
+    seeds the ``/_sim/config`` values (``latency_ms`` is a shortcut for one of them).
+    """
+    shared = Tree(build_tree(profile, mockup, tree, **options))
+    settings = dict(config or {})
+    settings.setdefault("latency_ms", latency_ms)
+    ilos = [Ilo(shared, users=users, config=settings) for _ in range(count)]
+    paths = tls.ensure_certificates(state_dir or DEFAULT_STATE_DIR, hosts=[host])
+    return Fleet(ilos, host, port, paths).start()
+
+
+__all__ = ["Fleet", "IloServer", "ProfileNotFound", "build_tree", "load_profile", "start"]
