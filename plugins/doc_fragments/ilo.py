@@ -87,7 +87,7 @@ options:
     type: int
     default: 3
 notes:
-  - Run these modules on the controller (C(connection: local) or C(delegate_to: localhost)); the inventory hosts are iLOs.
+  - "Run these modules on the controller (C(connection: local) or C(delegate_to: localhost)); the inventory hosts are iLOs."
   - Set O(hostname), O(session) and O(ca_path) once per play with C(module_defaults) and the C(group/lightsout.ilo.ilo)
     action group.
   - URIs are discovered by following links from the service root; none is hard-coded.

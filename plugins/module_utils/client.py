@@ -439,11 +439,13 @@ class RedfishClient:
                     method=method, uri=uri), before_send=False)
             except requests.exceptions.ConnectionError as exc:
                 before = _not_sent(exc)
-                raise _RetryableError(IloConnectionError(
-                    '%s %s: %s %s.%s' % (
-                        method, uri, 'could not connect to' if before else 'the connection broke with', self.base_url, _reason(exc) and (': ' + _reason(exc)) or '',
-                        '' if before or method in SAFE_METHODS else ' The request was sent; whether it took effect is unknown.'),
-                    method=method, uri=uri), before_send=before)
+                if before:
+                    text = '%s %s: could not connect to %s: %s.' % (method, uri, self.base_url, _reason(exc))
+                else:
+                    text = '%s %s: the connection to %s broke: %s.' % (method, uri, self.base_url, _reason(exc))
+                    if method not in SAFE_METHODS:
+                        text += ' The request was sent; whether it took effect is unknown.'
+                raise _RetryableError(IloConnectionError(text, method=method, uri=uri), before_send=before)
             except requests.exceptions.RequestException as exc:
                 raise IloConnectionError('%s %s failed: %s.' % (method, uri, _reason(exc)), method=method, uri=uri)
             response = Response(method, urlsplit(raw.url).path, raw.status_code, raw.headers, raw.content)
@@ -507,7 +509,7 @@ def _reason(exc):
         cause = cause.__context__
     inner = str(cause) or type(cause).__name__
     if 'CERTIFICATE_VERIFY_FAILED' in text or 'certificate verify failed' in text:
-        detail = text.split('certificate verify failed:')[-1].split(')')[0].strip() if 'certificate verify failed:' in text else ''
+        detail = text.rsplit('certificate verify failed:', 1)[-1].split(')')[0].strip() if 'certificate verify failed:' in text else ''
         return 'certificate verify failed' + (' (%s)' % detail if detail else '')
     if "doesn't match" in text or 'Hostname mismatch' in text:
         return 'the certificate does not match the host name'

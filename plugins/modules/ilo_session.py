@@ -18,7 +18,7 @@ description:
   - With O(state=absent), deletes the session given in O(session).
   - Also reports the iLO generation and firmware, read from the service root.
 author:
-  - lightsout.ilo contributors
+  - lightsout.ilo maintainers (@lightsout-ilo)
 extends_documentation_fragment:
   - lightsout.ilo.ilo
 options:
@@ -33,12 +33,14 @@ options:
     default: present
 attributes:
   check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details:
       - With O(state=present), check mode creates no session and returns no RV(session); later tasks then log
         in on their own with the credentials from C(module_defaults) or the E(ILO_USERNAME)/E(ILO_PASSWORD)
         environment variables.
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
 notes:
   - Register the result with C(no_log) or keep it out of logs otherwise; RV(session.token) grants access to the iLO

@@ -1,0 +1,93 @@
+# lightsout.ilo — developer and CI entry points. `make help` lists them.
+#
+# Everything a target needs is installed by the target itself (into .venv and .venv-latest,
+# from the package index), so `make demo` and `make test` work on a fresh machine.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+find_python = $(firstword $(foreach c,python$(1) $(wildcard $(HOME)/.pyenv/versions/$(1)*/bin/python$(1)) /usr/bin/python$(1) /usr/local/bin/python$(1),$(shell $(c) -c 'print("$(c)")' 2>/dev/null)))
+
+# Lowest and highest ansible-core we support (meta/runtime.yml says >=2.19.0): both are tested.
+CORE_MIN ?= 2.19.14
+CORE_MAX ?= 2.21.5
+PYTHON_MIN ?= $(call find_python,3.11)
+PYTHON_MAX ?= $(call find_python,3.12)
+
+VENV := .venv
+VENV_MAX := .venv-latest
+BUILD := .build
+COLLECTIONS := $(abspath $(BUILD))/collections
+COLL := $(COLLECTIONS)/ansible_collections/lightsout/ilo
+SHARED ?= $(abspath ../shared)
+
+# Simulator options (make simulator PROFILE=ilo5 PORT=8443 COUNT=1 MOCKUP=dir LATENCY_MS=0)
+PROFILE ?= ilo5
+PORT ?= 8443
+COUNT ?= 1
+LATENCY_MS ?= 0
+MOCKUP ?=
+
+# Extra pytest arguments, e.g. make test PYTEST_ARGS='-k power -x'
+PYTEST_ARGS ?=
+
+export ANSIBLE_HOME := $(abspath $(BUILD))/ansible-home
+export PYTHONDONTWRITEBYTECODE := 1
+TEST_ENV = ILO_TEST_COLLECTIONS=$(COLLECTIONS) ILO_TEST_VENV_MIN=$(abspath $(VENV)) ILO_TEST_VENV_MAX=$(abspath $(VENV_MAX)) \
+	ILO_TEST_SHARED=$(SHARED) PYTHONPATH=$(abspath tests/simulator)
+
+.PHONY: help venv venvs collection demo test units integration sanity simulator bench lint build clean
+
+help:
+	@echo "make demo        run the example playbooks against simulated iLO 4, 5 and 6 (no hardware)"
+	@echo "make test        run every test tier (sanity on ansible-core $(CORE_MIN) and $(CORE_MAX), units, simulator, integration, conformance)"
+	@echo "make simulator   start the iLO simulator in the foreground (PROFILE=ilo4|ilo5|ilo6|moonshot PORT COUNT MOCKUP LATENCY_MS)"
+	@echo "make sanity      ansible-test sanity on both ansible-core versions"
+	@echo "make build       build the collection tarball with ansible-galaxy"
+	@echo "make clean       remove .build, venvs and test output"
+
+$(VENV)/.stamp: requirements.txt test-requirements.txt tests/utils/prime_ansible_test.py
+	@test -n "$(PYTHON_MIN)" || { echo "Python 3.11 not found (set PYTHON_MIN=/path/to/python3.11)"; exit 1; }
+	$(PYTHON_MIN) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check 'ansible-core==$(CORE_MIN)' -r test-requirements.txt
+	$(VENV)/bin/python tests/utils/prime_ansible_test.py
+	@touch $@
+
+$(VENV_MAX)/.stamp: requirements.txt test-requirements.txt tests/utils/prime_ansible_test.py
+	@test -n "$(PYTHON_MAX)" || { echo "Python 3.12 not found (set PYTHON_MAX=/path/to/python3.12)"; exit 1; }
+	$(PYTHON_MAX) -m venv $(VENV_MAX)
+	$(VENV_MAX)/bin/python -m pip install --quiet --disable-pip-version-check 'ansible-core==$(CORE_MAX)' -r test-requirements.txt
+	$(VENV_MAX)/bin/python tests/utils/prime_ansible_test.py
+	@touch $@
+
+venv: $(VENV)/.stamp
+venvs: $(VENV)/.stamp $(VENV_MAX)/.stamp
+
+# A copy of the work tree where Ansible and ansible-test expect a collection (tests/utils/collection_copy.py)
+collection:
+	@$(firstword $(wildcard $(VENV)/bin/python) python3) tests/utils/collection_copy.py $(COLLECTIONS) >/dev/null
+
+demo: $(VENV)/.stamp collection
+	$(TEST_ENV) $(VENV)/bin/python tests/utils/demo.py
+
+test: venvs collection
+	$(TEST_ENV) $(VENV)/bin/python -m pytest -p no:cacheprovider -ra $(PYTEST_ARGS) tests
+
+units: $(VENV)/.stamp collection
+	$(TEST_ENV) $(VENV)/bin/python -m pytest -p no:cacheprovider -ra $(PYTEST_ARGS) tests/unit tests/simulator
+
+integration: $(VENV)/.stamp collection
+	$(TEST_ENV) $(VENV)/bin/python -m pytest -p no:cacheprovider -ra $(PYTEST_ARGS) tests/integration
+
+sanity: venvs collection
+	$(TEST_ENV) $(VENV)/bin/python -m pytest -p no:cacheprovider -ra $(PYTEST_ARGS) tests/quality -k sanity
+
+simulator: $(VENV)/.stamp
+	PYTHONPATH=tests/simulator exec $(VENV)/bin/python -m ilosim --profile $(PROFILE) --port $(PORT) --count $(COUNT) \
+		--latency-ms $(LATENCY_MS) $(if $(MOCKUP),--mockup $(MOCKUP))
+
+build: $(VENV)/.stamp collection
+	mkdir -p $(BUILD)/dist && cd $(COLL) && $(abspath $(VENV))/bin/ansible-galaxy collection build --force --output-path $(abspath $(BUILD))/dist
+
+clean:
+	rm -rf $(BUILD) $(VENV) $(VENV_MAX) tests/output tests/simulator/.state

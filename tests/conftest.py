@@ -1,0 +1,43 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) lightsout.ilo contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Shared pytest set-up for every tier.
+
+The collection is imported as ``ansible_collections.lightsout.ilo`` from a copy of the work
+tree under ``.build/collections`` (``tests/utils/collection_copy.py``, what ``make collection``
+runs). When pytest is run by hand, the copy is refreshed here first so tests never run stale code.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'utils'))
+import collection_copy  # noqa: E402  pylint: disable=wrong-import-position
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+COLLECTIONS = os.environ.get('ILO_TEST_COLLECTIONS') or os.path.join(ROOT, '.build', 'collections')
+COLLECTION = os.path.join(COLLECTIONS, 'ansible_collections', 'lightsout', 'ilo')
+SIMULATOR = os.path.join(ROOT, 'tests', 'simulator')
+
+
+if 'ILO_TEST_COLLECTIONS' not in os.environ:
+    collection_copy.refresh(COLLECTIONS)
+
+for path in (SIMULATOR, COLLECTIONS):
+    if path not in sys.path:
+        sys.path.insert(0, path)
+
+
+@pytest.fixture(autouse=True)
+def _no_ca_bundle_env(monkeypatch):
+    """This machine (and many users') set REQUESTS_CA_BUNDLE; tests decide TLS explicitly."""
+    monkeypatch.delenv('REQUESTS_CA_BUNDLE', raising=False)
+    monkeypatch.delenv('CURL_CA_BUNDLE', raising=False)
+
+
+def pytest_report_header(config):  # pylint: disable=unused-argument
+    return 'lightsout.ilo collection under test: %s' % COLLECTION
