@@ -41,3 +41,43 @@ def _no_ca_bundle_env(monkeypatch):
 
 def pytest_report_header(config):  # pylint: disable=unused-argument
     return 'lightsout.ilo collection under test: %s' % COLLECTION
+
+
+@pytest.fixture(scope='session')
+def simulators(tmp_path_factory):
+    """Start simulators on demand, one per (profile, options), shared by the whole run."""
+    import ilosim  # pylint: disable=import-outside-toplevel
+    state_dir = str(tmp_path_factory.mktemp('ilosim-state'))
+    started = {}
+
+    def get(profile='ilo5', **options):
+        key = (profile, tuple(sorted(options.items())))
+        if key not in started:
+            if profile.startswith('mockup:'):
+                started[key] = ilosim.start(mockup=profile.split(':', 1)[1], state_dir=state_dir, **options)
+            else:
+                started[key] = ilosim.start(profile=profile, state_dir=state_dir, **options)
+        return started[key]
+
+    yield get
+    for fleet in started.values():
+        fleet.close()
+
+
+def fresh(fleet):
+    """Reset every iLO of a fleet to its initial state (resources, sessions, counters, faults)."""
+    for ilo in fleet.ilos:
+        ilo.reset()
+    return fleet
+
+
+def open_sessions(fleet):
+    return sum(len(ilo.session_info()['open']) for ilo in fleet.ilos)
+
+
+@pytest.fixture
+def ilo5(simulators):
+    """A fresh simulated iLO 5; the test fails if it leaves a session open."""
+    fleet = fresh(simulators('ilo5'))
+    yield fleet
+    assert open_sessions(fleet) == 0, 'the test left sessions open: %s' % fleet.ilos[0].session_info()['open']

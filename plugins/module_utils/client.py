@@ -184,7 +184,7 @@ class RedfishClient:
         self.retries = max(0, int(retries))
         self.backoff = float(backoff)
         self.max_retry_after = float(max_retry_after)
-        self._sleep = sleep or time.sleep
+        self._sleep = sleep if sleep is not None else time.sleep
         self._lock = threading.Lock()
         self.token = self.session_info.get('token')
         self.session_uri = self.session_info.get('uri')
