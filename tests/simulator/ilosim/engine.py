@@ -490,7 +490,10 @@ class Ilo:
                 return False
         elif fault["kind"] == "etag_412" and method not in BODY_METHODS + ("DELETE",):
             return False
-        return not match.get("path") or re.search(match["path"], path.split("?", 1)[0], re.I) is not None
+        if not match.get("path"):
+            return True
+        raw = path.split("?", 1)[0]
+        return any(re.search(match["path"], candidate, re.I) for candidate in (raw, norm(raw)))
 
     def _consume(self, fault):
         if fault.get("count", 1) == -1:

@@ -125,6 +125,14 @@ class IloServer(ThreadingHTTPServer):
     def handle_error(self, request, client_address):
         LOG.debug("connection from %s ended with an error", client_address, exc_info=True)
 
+    def poke(self):
+        """Wake ``serve_forever`` at once (instead of after its poll interval) so shutdown is quick."""
+        host, port = self.server_address[:2]
+        try:
+            socket.create_connection(("127.0.0.1" if host in ("0.0.0.0", "") else host, port), timeout=1).close()
+        except OSError:
+            pass
+
     def close_connections(self):
         with self.conn_lock:
             conns = list(self.connections)
@@ -167,9 +175,14 @@ class Fleet:
 
     def close(self):
         """Stop listening and end open connections."""
+        stoppers = [threading.Thread(target=srv.shutdown, daemon=True) for srv in self.servers] if self.threads else []
+        for stopper in stoppers:
+            stopper.start()
+        for srv in self.servers if stoppers else ():
+            srv.poke()
+        for stopper in stoppers:
+            stopper.join(timeout=5)
         for srv in self.servers:
-            if any(t.is_alive() for t in self.threads):
-                srv.shutdown()
             srv.server_close()
             srv.close_connections()
         for thread in self.threads:
