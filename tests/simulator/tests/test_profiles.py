@@ -254,7 +254,7 @@ def test_chassis_and_manager():
             inv = t.get(t.get("/redfish/v1/UpdateService/")["FirmwareInventory"]["@odata.id"])
             names = [t.get(m["@odata.id"])["Name"] for m in inv["Members"]]
             assert "System ROM" in names and "iLO %d" % gen in names
-            assert manager["UUID"]
+            assert manager["UUID"] and manager["ServiceEntryPointUUID"] == t.get("/redfish/v1/")["UUID"]
 
 
 # --- BIOS ------------------------------------------------------------------------------------
@@ -441,8 +441,11 @@ def test_bios_names_exposed_by_real(name):
 def test_top_level_keys_match_real(name, rel):
     gen = GEN[name]
     real_rel = {"systems/1/bios": "Systems/1/bios", "systems/1/bios/settings": "Systems/1/bios/settings"}.get(rel, rel)
-    real = real_json(gen, real_rel) if real_rel else json.load(open(MOCKUPS / REAL[gen][0] / "redfish" / "v1" / "index.json",
-                                                                      encoding="utf-8"))
+    if real_rel:
+        real = real_json(gen, real_rel)
+    else:
+        with open(MOCKUPS / REAL[gen][0] / "redfish" / "v1" / "index.json", encoding="utf-8") as handle:
+            real = json.load(handle)
     t = Tree(tree_of(name))
     ours = t.get("/redfish/v1/" + rel)
     mine = {k for k in ours if not k.startswith("@odata")}
@@ -469,3 +472,48 @@ def test_bios_actions_match_real(name):
     ours_sys = systems_of(t)[0]
     assert ours_sys["Actions"]["#ComputerSystem.Reset"]["ResetType@Redfish.AllowableValues"] == \
         real_sys["Actions"]["#ComputerSystem.Reset"]["ResetType@Redfish.AllowableValues"]
+
+
+# --- end to end: the engine serves the profiles ----------------------------------------------
+
+@pytest.mark.parametrize("name,options", [("ilo4", {}), ("ilo5", {}), ("ilo6", {}), ("moonshot", {"systems": 3})])
+def test_engine_serves_profile(sim, name, options):
+    """Login, BIOS PATCH, reset, deferred validation: the engine finds everything by links."""
+    from conftest import FAST, Client  # pylint: disable=import-outside-toplevel
+    gen = GEN[name]
+    client = Client(sim(profile=name, config=dict(FAST), **options))
+    root = client.get("/redfish/v1/", auth=None).json()
+    login = client.login(path=root["Links"]["Sessions"]["@odata.id"])
+    assert login.status_code == 201, login.text
+    hdr = {"X-Auth-Token": login.headers["X-Auth-Token"]}
+    systems = client.get(root["Systems"]["@odata.id"], headers=hdr, auth=None).json()
+    system_uri = systems["Members"][-1]["@odata.id"]
+    system = client.get(system_uri, headers=hdr, auth=None).json()
+    bios_uri = system["Oem"]["Hp"]["links"]["BIOS"]["href"] if gen == 4 else system["Bios"]["@odata.id"]
+    bios = client.get(bios_uri, headers=hdr, auth=None).json()
+    if gen == 4:
+        settings_uri, patch = bios["links"]["Settings"]["href"], {"AdminName": "Jane Doe", "Dhcpv8": "Enabled"}
+    else:
+        settings_uri = bios["@Redfish.Settings"]["SettingsObject"]["@odata.id"]
+        patch = {"Attributes": {"AdminName": "Jane Doe", "Dhcpv8": "Enabled"}}
+    resp = client.patch(settings_uri, patch, headers=hdr, auth=None)
+    assert resp.status_code == 200, resp.text
+    assert "SystemResetRequired" in json.dumps(resp.json())
+    reset = system["Actions"]["#ComputerSystem.Reset"]
+    resp = client.post(reset["target"], {"ResetType": "ForceRestart"}, headers=hdr, auth=None)
+    assert resp.status_code == 200, resp.text
+    oem = "Hp" if gen == 4 else "Hpe"
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        system = client.get(system_uri, headers=hdr, auth=None).json()
+        if system["Oem"][oem]["PostState"] == "FinishedPost":
+            break
+        time.sleep(0.05)
+    bios = client.get(bios_uri, headers=hdr, auth=None).json()
+    if gen == 4:
+        assert bios["AdminName"] == "Jane Doe"
+        assert "Dhcpv8" in json.dumps(bios["SettingsResult"]["Messages"])
+    else:
+        assert bios["Attributes"]["AdminName"] == "Jane Doe"
+        assert "PropertyUnknown" in json.dumps(bios["@Redfish.Settings"]["Messages"])
+    assert client.req("DELETE", login.headers["Location"][len(client.url):], headers=hdr, auth=None).status_code == 200

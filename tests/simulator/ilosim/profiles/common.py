@@ -167,17 +167,17 @@ class _Ids:
         self.seed = seed
 
     def serial(self, prefix, length=10):
-        tail = "".join(self.rng.choice("0123456789ABCDEFGHJKLMNPQRSTUVWXYZ") for _ in range(length - len(prefix)))
+        tail = "".join(self.rng.choice("0123456789ABCDEFGHJKLMNPQRSTUVWXYZ") for _i in range(length - len(prefix)))
         return prefix + tail
 
     def mac(self, oui="94:40:c9"):
-        return oui + ":" + ":".join("%02x" % self.rng.randrange(256) for _ in range(3))
+        return oui + ":" + ":".join("%02x" % self.rng.randrange(256) for _i in range(3))
 
     def uuid(self, label):
         return str(uuid.UUID(bytes=hashlib.sha256(("%s/%s" % (self.seed, label)).encode()).digest()[:16], version=4))
 
     def hexid(self, nbytes=8):
-        return "".join("%02X" % self.rng.randrange(256) for _ in range(nbytes))
+        return "".join("%02X" % self.rng.randrange(256) for _i in range(nbytes))
 
 
 class Builder:  # pylint: disable=too-many-public-methods
@@ -353,7 +353,7 @@ class Builder:  # pylint: disable=too-many-public-methods
                                             "Temperatures": {"Status": {"Health": "OK"}}}
             oem["PostDiscoveryCompleteTimeStamp"] = "2024-06-03T08:49:18Z"
         boot_opts = self.boot_options()
-        boot = {"BootOrder": [b for b, _ in boot_opts] if g >= 5 else None,
+        boot = {"BootOrder": [b for b, _name in boot_opts] if g >= 5 else None,
                 "BootSourceOverrideEnabled": "Disabled",
                 "BootSourceOverrideMode": "UEFI",
                 "BootSourceOverrideTarget": "None",
@@ -511,7 +511,7 @@ class Builder:  # pylint: disable=too-many-public-methods
                     "SerialNumber": self.ids.serial("IL", 14), "StructuredName": "NIC.Slot.%d.1" % i,
                     "Location": "Embedded" if i == 1 else "Slot %d" % i,
                     "PhysicalPorts": [{"MacAddress": self.ids.mac(), "Status": {"Health": "OK"}, "Speed": 0}
-                                      for _ in range(ports)],
+                                      for _i in range(ports)],
                     "Status": {"Health": "OK", "State": "Enabled"}}
             self.res(uri, nic, ("#HpBaseNetworkAdapter.1.1.0.HpBaseNetworkAdapter" if self.gen == 4
                                 else "#HpeBaseNetworkAdapter.v2_0_0.HpeBaseNetworkAdapter"), **body)
@@ -633,9 +633,8 @@ class Builder:  # pylint: disable=too-many-public-methods
             self.res(st + "Controllers/0/", s.controller, "StorageController", **ctrl)
             self.coll(st + "Controllers/", "StorageControllerCollection", "Storage Controllers", [st + "Controllers/0/"])
         else:
-            ctrl.pop("Status")
-            body["StorageControllers"] = [dict(ctrl, **{"@odata.id": st + "#/StorageControllers/0", "MemberId": "0",
-                                                         "Status": {"Health": "OK", "State": "Enabled"}})]
+            ctrl.update({"@odata.id": st + "#/StorageControllers/0", "MemberId": "0"})
+            body["StorageControllers"] = [ctrl]
         self.res(st, s.controller, "Storage", **body)
         self.coll(base + "Storage/", "StorageCollection", "Storage", [st])
 
@@ -880,6 +879,7 @@ class Builder:  # pylint: disable=too-many-public-methods
             body["Actions"]["#Manager.Reset"]["ResetType@Redfish.AllowableValues"] = ["ForceRestart", "GracefulRestart"]
             body["DateTime"] = "2024-06-03T09:12:44Z"
             body["DateTimeLocalOffset"] = "+00:00"
+            body["ServiceEntryPointUUID"] = self.ids.uuid("root")
         if g == 4:
             body["links"] = {"ManagerForServers": [{"href": u} for u in system_uris],
                              "ManagerForChassis": [{"href": chassis_uri}]}
@@ -1132,3 +1132,11 @@ def build_tree(spec, systems=None):
     if spec.gen == 4:
         b.add_compat()
     return b.tree
+
+
+def no_options(profile, options):
+    """Single-system profiles take no options (``systems=1`` is accepted and ignored)."""
+    extra = {k: v for k, v in options.items() if not (k == "systems" and v == 1)}
+    if extra:
+        raise ValueError("profile %s takes no options (got %s); use the moonshot profile for many systems"
+                         % (profile, ", ".join(sorted(extra))))

@@ -10,7 +10,7 @@ registry, HpSmartStorage, no ``$expand`` and no TaskService. No real iLO 4 mocku
 registry is public: the shapes follow HPE's iLO 4 documentation and samples.
 """
 
-from .common import Spec, build_tree
+from .common import Spec, build_tree, no_options
 
 SPEC = Spec(
     gen=4,
@@ -48,6 +48,5 @@ SPEC = Spec(
 
 def build(**options):
     """Build the iLO 4 tree. No options."""
-    if options:
-        raise TypeError("ilo4 takes no options: %s" % ", ".join(sorted(options)))
+    no_options("ilo4", options)
     return build_tree(SPEC)

@@ -7,7 +7,7 @@ SmartStorage and DMTF Storage; BaseNetworkAdapters and Chassis NetworkAdapters;
 ``Bios.ResetBios`` on the settings object.
 """
 
-from .common import Spec, build_tree
+from .common import Spec, build_tree, no_options
 
 SPEC = Spec(
     gen=5,
@@ -44,6 +44,5 @@ SPEC = Spec(
 
 def build(**options):
     """Build the iLO 5 tree. No options."""
-    if options:
-        raise TypeError("ilo5 takes no options: %s" % ", ".join(sorted(options)))
+    no_options("ilo5", options)
     return build_tree(SPEC)

@@ -7,7 +7,7 @@ Chassis NetworkAdapters only, PowerSubsystem/ThermalSubsystem next to Power/Ther
 ``Bios.ResetBios`` on the bios resource, action targets without a trailing slash.
 """
 
-from .common import Spec, build_tree
+from .common import Spec, build_tree, no_options
 
 SPEC = Spec(
     gen=6,
@@ -45,6 +45,5 @@ SPEC = Spec(
 
 def build(**options):
     """Build the iLO 6 tree. No options."""
-    if options:
-        raise TypeError("ilo6 takes no options: %s" % ", ".join(sorted(options)))
+    no_options("ilo6", options)
     return build_tree(SPEC)

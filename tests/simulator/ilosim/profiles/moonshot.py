@@ -64,7 +64,7 @@ def system_ids(count):
 def build(systems=45, **options):
     """Build an enclosure with ``systems`` (1..180) server nodes."""
     if options:
-        raise TypeError("moonshot takes only 'systems': %s" % ", ".join(sorted(options)))
+        raise ValueError("moonshot takes only 'systems': %s" % ", ".join(sorted(options)))
     if isinstance(systems, bool) or not isinstance(systems, int) or not 1 <= systems <= MAX_SYSTEMS:
         raise ValueError("systems must be an integer between 1 and %d, got %r" % (MAX_SYSTEMS, systems))
     return build_tree(SPEC, systems=[(sid, "1") for sid in system_ids(systems)])
