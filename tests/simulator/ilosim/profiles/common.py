@@ -308,8 +308,8 @@ class Builder:  # pylint: disable=too-many-public-methods
                 oem_actions["#HpeComputerSystemExt.%s" % action] = {
                     "target": base + "Actions/Oem/Hpe/HpeComputerSystemExt.%s%s" % (action, slash)}
         bios_ver = {"Current": {"Date": s.bios_version[-11:-1], "Family": s.bios_family, "VersionString": s.bios_version},
-                    "Backup": {"Date": "07/05/2021", "Family": s.bios_family,
-                               "VersionString": "%s v1.50 (07/05/2021)" % s.bios_family},
+                    "Backup": {"Date": "05/21/2018", "Family": s.bios_family,
+                               "VersionString": "%s v1.50 (05/21/2018)" % s.bios_family},
                     "UefiClass": 2}
         oem_links = {"NetworkAdapters": ref(base + ("NetworkAdapters/" if g == 4 else "BaseNetworkAdapters/")),
                      "EthernetInterfaces": ref(base + "EthernetInterfaces/")}
@@ -982,7 +982,7 @@ class Builder:  # pylint: disable=too-many-public-methods
         s = self.s
         items = [("iLO %d" % self.gen, "iLO %d v%s" % (self.gen, s.ilo_version), "System Board"),
                  ("System ROM", s.bios_version, "System Board"),
-                 ("Redundant System ROM", "%s v1.50 (07/05/2021)" % s.bios_family, "System Board"),
+                 ("Redundant System ROM", "%s v1.50 (05/21/2018)" % s.bios_family, "System Board"),
                  ("Intelligent Platform Abstraction Data", "13.2.0 Build 31", "System Board"),
                  ("System Programmable Logic Device", "0x31", "System Board"),
                  ("Power Management Controller Firmware", "1.0.8", "System Board"),
