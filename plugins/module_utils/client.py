@@ -268,6 +268,8 @@ class RedfishClient:
                            'One attempt was made; iLO delays logins and may lock the account after repeated failures.'
                            % (self.base_url, self.username, exc.status))
             exc.args = (exc.message,)
+            for message in exc.messages:
+                message['Resolution'] = 'Check the user name and password; wait before retrying if iLO delays logins.'
             raise
         token = response.headers.get('X-Auth-Token')
         if not token:

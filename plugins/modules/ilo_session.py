@@ -24,8 +24,9 @@ extends_documentation_fragment:
 options:
   state:
     description:
-      - V(present) logs in with O(username)/O(password) and returns RV(session). When a still valid O(session)
-        is given, it is returned unchanged and no new session is made.
+      - V(present) logs in with O(username)/O(password) and returns RV(session). It always creates a new session
+        (RV(ignore:changed=true)); a O(session) given to it, typically by C(module_defaults), is ignored and left
+        alone. (It cannot be handed back: Ansible masks every value of a C(no_log) option in results.)
       - V(absent) deletes O(session) (logs out). A session that is already gone is not an error
         (RV(ignore:changed=false)).
     type: str
@@ -160,9 +161,8 @@ class IloSessionModule(IloModule):
         else:
             self.absent()
 
-    def session_alive(self):
+    def session_alive(self, uri):
         """True when the given session still works (one authenticated GET of the session itself)."""
-        uri = self.client.session_uri or self.client.sessions_uri()
         try:
             self.client.get(uri, fresh=True)
         except IloAuthError:
@@ -170,21 +170,18 @@ class IloSessionModule(IloModule):
         return True
 
     def present(self):
-        given = self.params['session']
-        self.result['ilo'] = self.service.info()
-        if given and self.session_alive():
-            self.result['session'] = {'hostname': self.client.base_url, 'token': given['token'], 'uri': given.get('uri')}
-            return
-        if given:
-            # The given session expired: log in anew with the credentials, as a fresh present would.
+        if self.params['session']:
+            # A session from module_defaults: log in afresh with the credentials, leave that one alone.
             self.client = self.make_client(session={})
             self.service.client = self.client
-        self.result['changed'] = True
+        self.result['ilo'] = self.service.info()
         if self.check_mode:
             if not self.params['username'] or self.params['password'] is None:
                 raise IloValidationError('No credentials: give username and password (or ILO_USERNAME/ILO_PASSWORD).')
+            self.result['changed'] = True
             return
         session = self.client.login()
+        self.result['changed'] = True
         # Hand the session to the play: this client must not delete it when the task ends.
         self.client.owns_session = False
         self.result['session'] = session
@@ -198,7 +195,7 @@ class IloSessionModule(IloModule):
         if given.get('hostname') and self.params['hostname'] and \
                 normalize_base_url(given['hostname']) != normalize_base_url(self.params['hostname']):
             raise IloValidationError('The session belongs to %s, not to %s.' % (given['hostname'], self.params['hostname']))
-        if not self.session_alive():
+        if not self.session_alive(given['uri']):
             return
         self.result['changed'] = True
         if not self.check_mode:
