@@ -212,9 +212,20 @@ class Tree:
         body = self.bodies.get(key)
         if isinstance(body, dict):
             # Sessions captured in a mockup are stale: the engine serves live ones only.
-            for member in reg.member_uris(body):
-                self.bodies.pop(self._key(member), None)
+            stale = {self._key(member) for member in reg.member_uris(body)}
+            for member in stale:
+                self.bodies.pop(member, None)
+            self._drop_from_resource_directory(root, stale)
         return uri, aliases
+
+    def _drop_from_resource_directory(self, root, stale):
+        key = self._key(link_of(dig(root, "Oem", "Hpe", "Links", "ResourceDirectory")))
+        directory = self.bodies.get(key)
+        if not stale or not isinstance(directory, dict) or not isinstance(directory.get("Instances"), list):
+            return
+        directory = dict(directory)
+        directory["Instances"] = [i for i in directory["Instances"] if self._key(link_of(i)) not in stale]
+        self.bodies[key] = directory
 
     def _find_actions(self):
         for key, body in self.bodies.items():
