@@ -8,7 +8,9 @@ A target is a role-like directory with ``tasks/main.yml``. It gets these variabl
 ``ilo_url`` (https://127.0.0.1:PORT), ``ilo_ca`` (the simulator's CA file), ``sim`` (the
 control API base URL, for asserting the simulator's state), ``ilo_profile`` and
 ``ilo_generation``. A target can list the profiles it runs on in ``profiles.txt``
-(default: ilo4, ilo5, ilo6).
+(default: ilo4, ilo5, ilo6). ``mockup-ilo5`` and ``mockup-ilo6`` name the real iLO trees in
+``../shared/ilo-mockups``: those cases exist only when that folder does (CI has it; set
+``ILO_TEST_REQUIRE_SHARED=1`` to make its absence an error instead).
 """
 
 from __future__ import annotations
@@ -25,7 +27,19 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TARGETS = sorted(d for d in os.listdir(os.path.join(HERE, 'targets'))
                  if os.path.isfile(os.path.join(HERE, 'targets', d, 'tasks', 'main.yml')))
 DEFAULT_PROFILES = ('ilo4', 'ilo5', 'ilo6')
-GENERATIONS = {'ilo4': 4, 'ilo5': 5, 'ilo6': 6, 'moonshot': 5}
+GENERATIONS = {'ilo4': 4, 'ilo5': 5, 'ilo6': 6, 'moonshot': 5, 'mockup-ilo5': 5, 'mockup-ilo6': 6}
+SHARED = os.environ.get('ILO_TEST_SHARED') or os.path.join(HERE, '..', '..', '..', 'shared')
+MOCKUPS = {
+    'mockup-ilo5': os.path.join(SHARED, 'ilo-mockups', 'ilo5-DL360-Gen10Plus'),
+    'mockup-ilo6': os.path.join(SHARED, 'ilo-mockups', 'ilo6-DL380a-Gen11'),
+}
+if os.environ.get('ILO_TEST_REQUIRE_SHARED') and not all(os.path.isdir(p) for p in MOCKUPS.values()):
+    raise RuntimeError('ILO_TEST_REQUIRE_SHARED is set but the real iLO trees are missing under %s' % SHARED)
+
+
+def simulator_name(profile):
+    """The simulators() key of a profile name from profiles.txt."""
+    return 'mockup:' + MOCKUPS[profile] if profile in MOCKUPS else profile
 
 
 def profiles_of(target):
@@ -36,7 +50,7 @@ def profiles_of(target):
         return tuple(line.strip() for line in handle if line.strip() and not line.startswith('#'))
 
 
-CASES = [(t, p) for t in TARGETS for p in profiles_of(t)]
+CASES = [(t, p) for t in TARGETS for p in profiles_of(t) if p not in MOCKUPS or os.path.isdir(MOCKUPS[p])]
 
 
 def ansible_env(tmp_path):
@@ -63,7 +77,7 @@ def run_playbook(playbook, inventory_vars, tmp_path, extra_args=()):
 
 @pytest.mark.parametrize('target,profile', CASES, ids=['%s-%s' % c for c in CASES])
 def test_target(target, profile, simulators, tmp_path):
-    fleet = fresh(simulators(profile))
+    fleet = fresh(simulators(simulator_name(profile)))
     url = fleet.urls[0]
     result = run_playbook('run_target.yml', {
         'ilo_url': url,
