@@ -10,8 +10,11 @@ runs). When pytest is run by hand, the copy is refreshed here first so tests nev
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import sys
+import tempfile
 
 import pytest
 
@@ -19,13 +22,16 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'uti
 import collection_copy  # noqa: E402  pylint: disable=wrong-import-position
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-COLLECTIONS = os.environ.get('ILO_TEST_COLLECTIONS') or os.path.join(ROOT, '.build', 'collections')
-COLLECTION = os.path.join(COLLECTIONS, 'ansible_collections', 'lightsout', 'ilo')
 SIMULATOR = os.path.join(ROOT, 'tests', 'simulator')
-
-
-if 'ILO_TEST_COLLECTIONS' not in os.environ:
+if os.environ.get('ILO_TEST_COLLECTIONS'):
+    COLLECTIONS = os.environ['ILO_TEST_COLLECTIONS']
+else:
+    # Run by hand: a private, fresh copy for this run, so concurrent runs never share one.
+    os.makedirs(os.path.join(ROOT, '.build'), exist_ok=True)
+    COLLECTIONS = tempfile.mkdtemp(prefix='pytest-collections-', dir=os.path.join(ROOT, '.build'))
+    atexit.register(shutil.rmtree, COLLECTIONS, True)
     collection_copy.refresh(COLLECTIONS)
+COLLECTION = os.path.join(COLLECTIONS, 'ansible_collections', 'lightsout', 'ilo')
 
 for path in (SIMULATOR, COLLECTIONS):
     if path not in sys.path:

@@ -26,7 +26,7 @@ options:
     description:
       - V(present) logs in with O(username)/O(password) and returns RV(session). It always creates a new session
         (RV(ignore:changed=true)); a O(session) given to it, typically by C(module_defaults), is ignored and left
-        alone. (It cannot be handed back: Ansible masks every value of a C(no_log) option in results.)
+        alone, because Ansible masks every value of a C(no_log) option in results and could not hand it back.
       - V(absent) deletes O(session) (logs out). A session that is already gone is not an error
         (RV(ignore:changed=false)).
     type: str
