@@ -1,3 +1,5 @@
+# Copyright (c) lightsout.ilo contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Fleet throughput benchmark (not a test): GET/s over TLS keep-alive against N iLOs in one process.
 
     python tests/simulator/bench_fleet.py --count 100 --seconds 10 --clients 3

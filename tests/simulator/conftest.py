@@ -1,3 +1,5 @@
+# Copyright (c) lightsout.ilo contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """pytest setup for the simulator: ``ilosim`` importable, and the ``sim`` factory fixture.
 
 ``sim(**kwargs)`` starts ``ilosim.start(**kwargs)`` with a per-run certificate directory
@@ -22,7 +24,7 @@ def sim_state_dir(tmp_path_factory):
 
 
 @pytest.fixture
-def sim(sim_state_dir, monkeypatch):
+def sim(sim_state_dir, monkeypatch):  # pylint: disable=redefined-outer-name
     """Factory: ``sim(profile=..., mockup=..., tree=..., count=..., config=...)`` -> running Fleet."""
     monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
     monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)

@@ -1,3 +1,5 @@
+# Copyright (c) lightsout.ilo contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Command line: ``python -m ilosim --profile ilo5 --port 8443 --count 1``."""
 
 import argparse

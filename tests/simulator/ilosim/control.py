@@ -1,3 +1,5 @@
+# Copyright (c) lightsout.ilo contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The control API under ``/_sim/`` (no auth; one per simulated iLO): a thin HTTP face of :class:`Ilo`."""
 
 import json

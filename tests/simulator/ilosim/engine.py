@@ -1,3 +1,5 @@
+# Copyright (c) lightsout.ilo contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The Redfish behaviour of one simulated iLO over a tree (see README "The tree").
 
 :class:`Tree` prepares a tree once (index, generation, links to systems, BIOS,
@@ -252,7 +254,7 @@ class Tree:
             if not isinstance(body, dict):
                 continue
             info = SystemInfo(key, self.uris.get(key, uri), body)
-            bios = self.bodies.get(info.bios_key) if info.bios_key else None
+            bios = self.bodies.get(info.bios_key or "")
             if isinstance(bios, dict):
                 info.flat = "Attributes" not in bios
                 settings = link_of(dig(bios, "@Redfish.Settings", "SettingsObject")) or link_of(dig(bios, "links", "Settings"))
@@ -358,6 +360,10 @@ class Ilo:
         self.initial_config = dict(DEFAULT_CONFIG)
         self.initial_config.update(config or {})
         self.lock = threading.RLock()
+        self.faults = []
+        self.total = 0
+        self.by_method = Counter()
+        self.by_endpoint = Counter()
         self._reset_state()
 
     # ----------------------------------------------------------------- state

@@ -1,3 +1,5 @@
+# Copyright (c) lightsout.ilo contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Load a DMTF-layout mockup directory (``redfish/v1/.../index.json``) into a tree."""
 
 import json

@@ -1,3 +1,5 @@
+# Copyright (c) lightsout.ilo contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Message-registry helpers shared by the engine and the profiles.
 
 iLO names every message ``<Registry>.<major>.<minor>.<Key>`` and the version prefix

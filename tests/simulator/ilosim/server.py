@@ -1,3 +1,5 @@
+# Copyright (c) lightsout.ilo contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """HTTPS transport: a threaded HTTP/1.1 keep-alive server per simulated iLO, fleets, ``start()``."""
 
 import importlib
@@ -64,7 +66,7 @@ class Handler(BaseHTTPRequestHandler):
             return
         delay, fault = ilo.begin(method, self.path)
         if fault is not None and fault["kind"] == "drop":
-            self.close_connection = True
+            self.close_connection = True  # pylint: disable=attribute-defined-outside-init
             try:
                 self.request.shutdown(socket.SHUT_RDWR)
             except OSError:

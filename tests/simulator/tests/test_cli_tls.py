@@ -1,3 +1,5 @@
+# Copyright (c) lightsout.ilo contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Certificates, the command line (ready file, SIGTERM) and profile loading."""
 
 import json
@@ -11,7 +13,7 @@ import time
 import pytest
 import requests
 
-from conftest import ILO5_MOCKUP
+from simclient import ILO5_MOCKUP
 from ilosim import tls
 
 SIM_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -40,9 +42,10 @@ def test_tls_verification_uses_the_sim_ca(sim, tmp_path):
 def run_cli(tmp_path, *args):
     ready = tmp_path / "ready.json"
     env = dict(os.environ, PYTHONPATH=SIM_DIR)
-    proc = subprocess.Popen([sys.executable, "-m", "ilosim", "--port", "0", "--state-dir", str(tmp_path / "state"),
-                             "--ready-file", str(ready)] + list(args),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=str(tmp_path))
+    command = [sys.executable, "-m", "ilosim", "--port", "0", "--state-dir", str(tmp_path / "state"),
+               "--ready-file", str(ready)] + list(args)
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,  # pylint: disable=consider-using-with
+                            env=env, cwd=str(tmp_path))
     deadline = time.monotonic() + 20
     while not ready.exists():
         if proc.poll() is not None or time.monotonic() > deadline:

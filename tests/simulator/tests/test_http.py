@@ -1,3 +1,5 @@
+# Copyright (c) lightsout.ilo contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Transport, auth, sessions, errors, headers, ETags, queries and the control API."""
 
 import http.client
@@ -8,7 +10,9 @@ import time
 import pytest
 import requests
 
-from conftest import AUTH, message_ids
+from simclient import AUTH, FAST, ILO5_MOCKUP, Client, load_mockup, message_ids
+
+import ilosim
 
 SYSTEM = "/redfish/v1/Systems/1/"
 
@@ -300,7 +304,6 @@ def test_event_subscriptions_are_stored(ilo5):
 
 
 def test_fleet_ilos_are_independent(sim):
-    from conftest import Client, FAST, ILO5_MOCKUP, load_mockup  # pylint: disable=import-outside-toplevel
     fleet = sim(tree=load_mockup(ILO5_MOCKUP), count=3, config=dict(FAST))
     assert len(set(fleet.urls)) == 3
     first, second = Client(fleet, 0), Client(fleet, 2)
@@ -310,6 +313,5 @@ def test_fleet_ilos_are_independent(sim):
 
 
 def test_unknown_profile_is_a_clear_error(sim):
-    import ilosim  # pylint: disable=import-outside-toplevel
     with pytest.raises(ilosim.ProfileNotFound, match="no module ilosim.profiles.nosuch"):
         sim(profile="nosuch")

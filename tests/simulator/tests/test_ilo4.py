@@ -1,8 +1,10 @@
+# Copyright (c) lightsout.ilo contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """iLO 4 behaviour on a small synthetic tree: /rest/v1 mirroring, compat errors, legacy actions, flat HpBios."""
 
 import time
 
-from conftest import message_ids
+from simclient import message_ids
 
 SYSTEM = "/rest/v1/Systems/1"
 

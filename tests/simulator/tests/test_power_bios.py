@@ -1,10 +1,12 @@
+# Copyright (c) lightsout.ilo contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Power/POST state machine, reset actions and deferred BIOS settings on the real iLO 5/6 trees."""
 
 import time
 
 import pytest
 
-from conftest import message_ids
+from simclient import FAST, ILO5_MOCKUP, Client, load_mockup, message_ids
 
 SYSTEM = "/redfish/v1/Systems/1/"
 RESET = "/redfish/v1/Systems/1/Actions/ComputerSystem.Reset/"
@@ -197,7 +199,6 @@ def test_baseconfig_default(ilo5):
 
 
 def test_bios_without_registry_accepts_everything(sim):
-    from conftest import Client, FAST, ILO5_MOCKUP, load_mockup  # pylint: disable=import-outside-toplevel
     tree = {k: v for k, v in load_mockup(ILO5_MOCKUP).items() if "registrystore" not in k.lower()}
     client = Client(sim(tree=tree, config=dict(FAST)))
     client.patch(SETTINGS, {"Attributes": {"Anything": "Goes"}})

@@ -1,8 +1,10 @@
+# Copyright (c) lightsout.ilo contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """README acceptance: walk every link reachable from the root of both full mockup trees."""
 
 import pytest
 
-from conftest import FAST, ILO5_MOCKUP, ILO6_MOCKUP, Client, load_mockup
+from simclient import FAST, ILO5_MOCKUP, ILO6_MOCKUP, Client, load_mockup
 from ilosim.engine import norm
 
 
