@@ -1,0 +1,341 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) lightsout.ilo contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Declarative power control of one ComputerSystem: map a state to the reset the service
+advertises, send it (at most once per step), and wait until the server got there.
+
+No Ansible import: ``ilo_power`` and ``ilo_bios_settings`` (``reboot: true``) use it.
+
+Restart a server and wait until POST has finished (what ``ilo_bios_settings`` needs)::
+
+    from ansible_collections.lightsout.ilo.plugins.module_utils.power import Power
+
+    power = Power(service, service.system_uri(system_id))
+    result = power.ensure('restarted', wait_for='post_complete', wait_timeout=1800)
+    # result['after'] == {'power_state': 'On', 'post_state': 'FinishedPost'}
+    # result['reset_types'] == ['ForceRestart'] (or ['On'] when the server was Off)
+
+``ensure()`` raises :class:`IloPowerTimeout` (an IloError; ``.result`` holds what was sent
+and the last state seen) when the server does not get there within ``wait_timeout``, and
+:class:`IloValidationError` (nothing sent) when the service does not advertise what the
+state needs. ``Power.restart_and_wait(timeout)`` is a shorthand for the call above.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import time
+
+from ansible_collections.lightsout.ilo.plugins.module_utils.client import link_of
+from ansible_collections.lightsout.ilo.plugins.module_utils.errors import IloError, IloValidationError
+
+STATES = ('on', 'off', 'graceful_off', 'restarted', 'graceful_restarted', 'cold_booted', 'nmi',
+          'button_pressed', 'button_held')
+WAIT_FOR = ('power', 'post_complete')
+
+# The DMTF ResetType values, assumed when a Reset action advertises no list at all.
+DMTF_RESET_TYPES = ('On', 'ForceOff', 'GracefulShutdown', 'GracefulRestart', 'ForceRestart', 'Nmi', 'ForceOn',
+                    'PushPowerButton', 'PowerCycle')
+
+# What each state sends while the server is On, in order of preference: (action, value).
+# ``reset`` = ComputerSystem.Reset ResetType, ``oem_reset`` = HPE SystemReset ResetType,
+# ``button`` = HPE PowerButton PushType.
+PLANS = {
+    'on': (('reset', 'On'), ('reset', 'ForceOn')),
+    'off': (('reset', 'ForceOff'),),
+    # iLO 4 (and iLO 5 before 2.10) have no GracefulShutdown: a momentary press of the power
+    # button is the same request to the OS.
+    'graceful_off': (('reset', 'GracefulShutdown'), ('reset', 'PushPowerButton'), ('button', 'Press')),
+    'restarted': (('reset', 'ForceRestart'),),
+    'graceful_restarted': (('reset', 'GracefulRestart'),),
+    'cold_booted': (('oem_reset', 'ColdBoot'), ('reset', 'PowerCycle')),
+    'nmi': (('reset', 'Nmi'),),
+    'button_pressed': (('reset', 'PushPowerButton'), ('button', 'Press')),
+    'button_held': (('button', 'PressAndHold'),),
+}
+# From Off: what each state does (a plan name), None = nothing to do, 'fail' = refuse.
+FROM_OFF = {
+    'on': 'on', 'off': None, 'graceful_off': None, 'restarted': 'on', 'graceful_restarted': 'on',
+    'cold_booted': 'on', 'nmi': 'fail', 'button_pressed': 'button_pressed', 'button_held': None,
+}
+# The power state each state ends in (from On), and whether the server passes through a reset.
+GOALS = {
+    'on': 'On', 'off': 'Off', 'graceful_off': 'Off', 'restarted': 'On', 'graceful_restarted': 'On',
+    'cold_booted': 'On', 'nmi': None, 'button_pressed': 'Off', 'button_held': 'Off',
+}
+RESTARTS = ('restarted', 'graceful_restarted', 'cold_booted')
+# What force_after sends when the graceful request was not honoured in time.
+FORCE = {'graceful_off': 'off', 'graceful_restarted': 'restarted'}
+ACTION_NAMES = {'reset': 'ComputerSystem.Reset', 'oem_reset': 'SystemReset', 'button': 'PowerButton'}
+STEADY_POST = ('FinishedPost',)
+
+
+class IloPowerTimeout(IloError):
+    """The server did not reach the wanted state in time. ``result`` says what was sent and seen."""
+
+    def __init__(self, message, result):
+        super(IloPowerTimeout, self).__init__(message)
+        self.result = result
+
+
+class Power:
+    """Power state and reset actions of one system.
+
+    ``clock`` (monotonic seconds) and ``sleep`` are injectable for tests; polling starts at
+    ``poll_initial`` seconds and grows by half each time up to ``poll_max``.
+    """
+
+    def __init__(self, service, system_uri, clock=None, sleep=None, poll_initial=0.2, poll_max=5.0):
+        self.service = service
+        self.client = service.client
+        self.system_uri = system_uri
+        self.clock = clock or time.monotonic
+        self.sleep = sleep or time.sleep
+        self.poll_initial = float(poll_initial)
+        self.poll_max = float(poll_max)
+        self._actions = None
+
+    # ------------------------------------------------------------------ reading
+
+    def system(self, fresh=False):
+        return self.client.get(self.system_uri, fresh=fresh).json or {}
+
+    def status(self, fresh=True):
+        """``{'power_state': 'On'|'Off'|..., 'post_state': 'FinishedPost'|...|None}`` (None: not reported)."""
+        body = self.system(fresh=fresh)
+        post = self.service.oem(body).get('PostState')
+        return {'power_state': body.get('PowerState') or body.get('Power'), 'post_state': post}
+
+    # ------------------------------------------------------------------ capabilities
+
+    def actions(self):
+        """What the system advertises: ``{kind: {'values': [...] or None, 'uri': ..., 'legacy': bool, 'extra': {...}}}``.
+
+        ``kind`` is ``reset`` (ComputerSystem.Reset), ``oem_reset`` (HPE SystemReset) or ``button``
+        (HPE PowerButton). ``values`` None means the action lists no allowed values.
+        """
+        if self._actions is not None:
+            return self._actions
+        body = self.system()
+        found = {}
+        spec = (body.get('Actions') or {}).get('#ComputerSystem.Reset')
+        if isinstance(spec, dict) and spec.get('target'):
+            found['reset'] = {'uri': spec['target'], 'values': self._allowed(spec, 'ResetType'), 'legacy': False, 'extra': {}}
+        oem = self.service.oem(body)
+        for name, spec in (oem.get('Actions') or {}).items():
+            if not isinstance(spec, dict) or not spec.get('target'):
+                continue
+            if name.endswith('ComputerSystemExt.SystemReset'):
+                found['oem_reset'] = {'uri': spec['target'], 'values': self._allowed(spec, 'ResetType'), 'legacy': False, 'extra': {}}
+            elif name.endswith('ComputerSystemExt.PowerButton'):
+                found['button'] = {'uri': spec['target'], 'values': self._allowed(spec, 'PushType'), 'legacy': False, 'extra': {}}
+        # iLO 4 before Redfish: AvailableActions, POSTed to the system itself with an "Action" key.
+        legacy = [(a, False) for a in body.get('AvailableActions') or []] + [(a, True) for a in oem.get('AvailableActions') or []]
+        for action, is_oem in legacy:
+            if not isinstance(action, dict):
+                continue
+            caps = dict((c.get('PropertyName'), c.get('AllowableValues')) for c in action.get('Capabilities') or [] if isinstance(c, dict))
+            name = action.get('Action')
+            kind = {'Reset': 'reset', 'SystemReset': 'oem_reset', 'PowerButton': 'button'}.get(name)
+            if kind is None or kind in found:
+                continue
+            if kind == 'reset' and is_oem:
+                continue
+            extra = {'Action': name}
+            if caps.get('Target'):
+                extra['Target'] = caps['Target'][0]
+            param = 'PushType' if kind == 'button' else 'ResetType'
+            found[kind] = {'uri': self.system_uri, 'values': caps.get(param), 'legacy': True, 'extra': extra}
+        self._actions = found
+        return found
+
+    def _allowed(self, spec, param):
+        values = spec.get('%s@Redfish.AllowableValues' % param)
+        if isinstance(values, list):
+            return values
+        info = link_of(spec.get('@Redfish.ActionInfo'))
+        if info:
+            body = self.client.get(info).json or {}
+            for parameter in body.get('Parameters') or []:
+                if isinstance(parameter, dict) and parameter.get('Name') == param and isinstance(parameter.get('AllowableValues'), list):
+                    return parameter['AllowableValues']
+        return None
+
+    def _find(self, plan):
+        """The first (kind, value) of a plan the service advertises, else None."""
+        actions = self.actions()
+        for kind, value in PLANS[plan]:
+            action = actions.get(kind)
+            if action is None:
+                continue
+            values = action['values']
+            if values is None and kind == 'reset':
+                values = DMTF_RESET_TYPES
+            if values is not None and value in values:
+                return kind, value
+        return None
+
+    def advertised(self):
+        """A sentence listing what the system advertises, for error messages."""
+        parts = []
+        for kind in ('reset', 'oem_reset', 'button'):
+            action = self.actions().get(kind)
+            if action is None:
+                continue
+            param = 'PushType' if kind == 'button' else 'ResetType'
+            values = action['values']
+            parts.append('%s %s: %s' % (ACTION_NAMES[kind], param, ', '.join(values) if values is not None else 'any (no list)'))
+        return '; '.join(parts) or 'no reset action at all'
+
+    def supported_states(self):
+        return [s for s in STATES if self._find(s if s in PLANS else 'on') is not None]
+
+    def _require(self, state, plan):
+        found = self._find(plan)
+        if found is None:
+            wanted = ' or '.join('%s %s' % (ACTION_NAMES[k], v) for k, v in PLANS[plan])
+            raise IloValidationError(
+                'state=%s needs %s, which %s does not advertise. It advertises %s. States this system supports: %s. '
+                'Nothing was sent.' % (state, wanted, self.system_uri, self.advertised(), ', '.join(self.supported_states()) or 'none'))
+        return found
+
+    # ------------------------------------------------------------------ acting
+
+    def send(self, kind, value):
+        """POST one reset/button action (never repeated by the client once it reached the iLO)."""
+        action = self.actions()[kind]
+        param = 'PushType' if kind == 'button' else 'ResetType'
+        body = dict(action['extra'])
+        body[param] = value
+        self.client.post(action['uri'], body=body)
+        return value
+
+    def restart_and_wait(self, timeout=1800):
+        """Restart (or power on, when Off) and return once POST has finished: ``ensure('restarted', wait_for='post_complete')``."""
+        return self.ensure('restarted', wait=True, wait_for='post_complete', wait_timeout=timeout)
+
+    def ensure(self, state, wait=True, wait_for='power', wait_timeout=900, force_after=None, check_mode=False):
+        """Bring the system to ``state`` (one of STATES) and, with ``wait``, wait until it got there.
+
+        - ``wait_for``: ``power`` (the power state is reached; after a restart, once the reset was seen)
+          or ``post_complete`` (also PostState ``FinishedPost``).
+        - ``force_after`` (graceful_off, graceful_restarted): seconds to let the OS act before a
+          forced off (ForceOff) or restart (ForceRestart); implies waiting that long.
+        - ``check_mode``: read only, predict the result.
+
+        Returns ``{changed, state, system_uri, reset_types, forced, before, after, elapsed, waited}``
+        where before/after are ``status()`` dicts. Raises IloValidationError before sending anything
+        when the service does not advertise what is needed, IloPowerTimeout on a timeout.
+        """
+        if state not in STATES:
+            raise IloValidationError('state must be one of %s, not %r.' % (', '.join(STATES), state))
+        if wait_for not in WAIT_FOR:
+            raise IloValidationError('wait_for must be one of %s, not %r.' % (', '.join(WAIT_FOR), wait_for))
+        wait_timeout = float(wait_timeout)
+        if wait_timeout <= 0:
+            raise IloValidationError('wait_timeout must be a positive number of seconds, not %s.' % wait_timeout)
+        if force_after is not None:
+            force_after = float(force_after)
+            if state not in FORCE:
+                raise IloValidationError('force_after only applies to %s, not to state=%s.' % (' and '.join(sorted(FORCE)), state))
+            if not 0 <= force_after < wait_timeout:
+                raise IloValidationError('force_after (%s s) must be at least 0 and less than wait_timeout (%s s).' % (force_after, wait_timeout))
+
+        started = self.clock()
+        before = self.status(fresh=False)
+        result = {'changed': False, 'state': state, 'system_uri': self.system_uri, 'reset_types': [], 'forced': False,
+                  'before': before, 'after': dict(before), 'elapsed': 0.0, 'waited': False}
+
+        # Everything this state could need is checked before anything is sent.
+        step = self._require(state, state)
+        force_step = self._require(state, FORCE[state]) if force_after is not None else None
+        on_step = self._require(state, 'on') if FROM_OFF[state] == 'on' else None
+        if wait and wait_for == 'post_complete' and before['post_state'] is None:
+            raise IloValidationError('wait_for=post_complete needs the POST state, which %s does not report '
+                                     '(no Oem PostState); use wait_for=power. Nothing was sent.' % self.system_uri)
+
+        is_off = before['power_state'] == 'Off'
+        goal = GOALS[state]
+        transition = state in RESTARTS
+        if is_off:
+            plan = FROM_OFF[state]
+            if plan == 'fail':
+                raise IloValidationError('state=%s needs the server On; %s is Off. Nothing was sent.' % (state, self.system_uri))
+            if plan is None:
+                return self._finish(result, started)
+            step = on_step or step
+            goal, transition, force_step = 'On', False, None
+        result['changed'] = True
+        if state == 'on' and not is_off:
+            result['changed'] = False
+            return self._finish(result, started)
+
+        if check_mode:
+            result['reset_types'] = [step[1]]
+            if goal is not None:
+                result['after'] = {'power_state': goal,
+                                   'post_state': before['post_state'] and ('PowerOff' if goal == 'Off' else 'FinishedPost')}
+            return self._finish(result, started)
+
+        sent_at = self.clock()
+        result['reset_types'].append(self.send(*step))
+        transition = transition and before['post_state'] is not None
+        if goal is None or not (wait or force_step):
+            result['after'] = self.status()
+            return self._finish(result, started)
+
+        deadline = sent_at + wait_timeout
+        if force_step is not None:
+            # First give the OS until force_after to honour the graceful request (power state reached).
+            reached, last = self._wait(goal, 'power', min(deadline, sent_at + force_after), transition)
+            if reached:
+                transition = False
+            else:
+                result['forced'] = True
+                result['reset_types'].append(self.send(*force_step))
+            if wait or not reached:
+                reached, last = self._wait(goal, wait_for if wait else 'power', deadline, transition)
+        else:
+            reached, last = self._wait(goal, wait_for, deadline, transition)
+        result['after'] = last
+        result['waited'] = True
+        self._finish(result, started)
+        if not reached:
+            what = 'POST to finish' if wait_for == 'post_complete' and goal == 'On' else 'power state %s' % goal
+            raise IloPowerTimeout(
+                'Timed out after %.1f s waiting for %s on %s (sent %s). Last seen: PowerState %s, PostState %s.'
+                % (wait_timeout, what, self.system_uri, ', '.join(result['reset_types']),
+                   last.get('power_state'), last.get('post_state') or 'not reported'), result)
+        return result
+
+    def _finish(self, result, started):
+        result['elapsed'] = round(self.clock() - started, 2)
+        return result
+
+    def reached(self, status, goal, wait_for):
+        if status.get('power_state') != goal:
+            return False
+        return goal == 'Off' or wait_for != 'post_complete' or status.get('post_state') in STEADY_POST
+
+    @staticmethod
+    def in_transition(status):
+        """True when the status shows a reset under way (not On in a finished POST)."""
+        return status.get('power_state') != 'On' or status.get('post_state') not in STEADY_POST
+
+    def _wait(self, goal, wait_for, deadline, transition):
+        """Poll until ``goal`` is reached (after a transition was seen, when asked) or the deadline."""
+        interval = self.poll_initial
+        seen = not transition
+        while True:
+            status = self.status(fresh=True)
+            if not seen and self.in_transition(status):
+                seen = True
+            if seen and self.reached(status, goal, wait_for):
+                return True, status
+            now = self.clock()
+            if now >= deadline:
+                return False, status
+            self.sleep(max(0.0, min(interval, deadline - now)))
+            interval = min(interval * 1.5, self.poll_max)
+
