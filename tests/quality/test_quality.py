@@ -1,0 +1,94 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) lightsout.ilo contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Collection-level checks: ansible-test sanity on the lowest and highest supported
+ansible-core, with no ignore files, and the galaxy tarball installing and working.
+
+The venvs come from ``make test`` (ILO_TEST_VENV_MIN / ILO_TEST_VENV_MAX); run without
+them, these tests fail and say so rather than skip.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import subprocess
+import sys
+import tarfile
+
+import pytest
+
+from conftest import ROOT, fresh  # pylint: disable=import-error
+
+sys.path.insert(0, os.path.join(ROOT, 'tests', 'utils'))
+import collection_copy  # noqa: E402  pylint: disable=wrong-import-position,import-error
+
+
+def venv(variable):
+    path = os.environ.get(variable)
+    if not path or not os.path.exists(os.path.join(path, 'bin', 'ansible-test')):
+        pytest.fail('%s is not set to a venv with ansible-test: run this tier with `make test` (or make sanity).' % variable)
+    return path
+
+
+def python_version(venv_path):
+    out = subprocess.run([os.path.join(venv_path, 'bin', 'python'), '-c', 'import sys; print("%d.%d" % sys.version_info[:2])'],
+                         check=True, capture_output=True, text=True)
+    return out.stdout.strip()
+
+
+def test_no_sanity_ignore_files():
+    assert glob.glob(os.path.join(ROOT, 'tests', 'sanity', 'ignore-*.txt')) == []
+
+
+@pytest.mark.parametrize('variable', ['ILO_TEST_VENV_MIN', 'ILO_TEST_VENV_MAX'], ids=['ansible-core-lowest', 'ansible-core-highest'])
+def test_ansible_test_sanity(variable, tmp_path):
+    path = venv(variable)
+    collection = collection_copy.refresh(str(tmp_path / 'collections'))
+    env = dict(os.environ, ANSIBLE_HOME=str(tmp_path / 'ansible-home'))
+    result = subprocess.run([os.path.join(path, 'bin', 'ansible-test'), 'sanity', '--python', python_version(path), '--color', 'no'],
+                            cwd=collection, env=env, capture_output=True, text=True, timeout=1500, check=False)
+    output = result.stdout + result.stderr
+    errors = [line for line in output.splitlines() if line.startswith(('ERROR', 'FATAL'))]
+    assert result.returncode == 0, '\n'.join(errors[:60]) or output[-4000:]
+
+
+def test_galaxy_tarball_installs_and_runs(tmp_path, simulators):
+    path = os.path.dirname(sys.executable)
+    source = collection_copy.refresh(str(tmp_path / 'src'))
+    subprocess.run([os.path.join(path, 'ansible-galaxy'), 'collection', 'build', '--output-path', str(tmp_path / 'dist')],
+                   cwd=source, check=True, capture_output=True)
+    (tarball,) = glob.glob(str(tmp_path / 'dist' / 'lightsout-ilo-*.tar.gz'))
+    with tarfile.open(tarball) as archive:
+        names = archive.getnames()
+    assert 'plugins/modules/ilo_session.py' in names and 'meta/runtime.yml' in names
+    assert not [n for n in names if n.startswith(('.build', '.venv', '.ci', 'tests/output'))], names
+    installed = tmp_path / 'installed'
+    env = dict(os.environ, ANSIBLE_HOME=str(tmp_path / 'ansible-home'), ANSIBLE_COLLECTIONS_PATH=str(installed), ANSIBLE_NOCOLOR='1')
+    subprocess.run([os.path.join(path, 'ansible-galaxy'), 'collection', 'install', tarball, '-p', str(installed)],
+                   check=True, capture_output=True, env=env)
+    fleet = fresh(simulators('ilo5'))
+    playbook = tmp_path / 'play.yml'
+    playbook.write_text('''
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - lightsout.ilo.ilo_session:
+        hostname: "%s"
+        username: Administrator
+        password: password
+        ca_path: "%s"
+      register: login
+      no_log: true
+    - lightsout.ilo.ilo_session:
+        state: absent
+        session: "{{ login.session }}"
+        ca_path: "%s"
+''' % (fleet.urls[0], fleet.ca_path, fleet.ca_path))
+    result = subprocess.run([os.path.join(path, 'ansible-playbook'), '-e', 'ansible_python_interpreter=%s' % sys.executable, str(playbook)],
+                            env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert str(installed) in subprocess.run([os.path.join(path, 'ansible-doc'), '-t', 'module', 'lightsout.ilo.ilo_session'],
+                                            env=env, capture_output=True, text=True, check=True).stdout
+    info = fleet.ilos[0].session_info()
+    assert info['created_total'] == 1 and info['open'] == []
