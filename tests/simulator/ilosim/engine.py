@@ -152,6 +152,8 @@ class Tree:
             self.uris[key] = uri if not uri.lower().startswith("/rest/v1") else "/redfish/v1" + uri[8:]
             self.bodies[key] = body
         self.root_key = "/redfish/v1"
+        # Readable without auth: the service root and the OData documents (Redfish spec).
+        self.public_keys = {self.root_key, "/redfish/v1/odata", "/redfish/v1/$metadata"}
         root = self.bodies.get(self.root_key)
         if not isinstance(root, dict):
             raise ValueError("the tree has no /redfish/v1/ service root")
@@ -555,6 +557,10 @@ class Ilo:
     def _ext(self, status, messages, headers=None):
         return self._json(status, self._ext_body(messages, status), headers)
 
+    def internal_error(self):
+        """500 ``Base.InternalError``, for a request the engine failed to handle."""
+        return self._ext(500, [self._info(self.msg("InternalError"))])
+
     def error(self, status, key, registry="Base", args=None, related=None):
         return HttpError(status, [self._info(self.msg(key, registry), args, related)])
 
@@ -581,6 +587,8 @@ class Ilo:
                 response = self._route(method, key, query, headers, data, host, client, rest)
             except HttpError as exc:
                 response = self._ext(exc.status, exc.messages, exc.headers)
+                if exc.status == 401:
+                    response.headers.append(("WWW-Authenticate", 'Basic realm="iLO"'))
             if rest:
                 response.headers = [(k, v.replace("/redfish/v1", "/rest/v1") if k == "Location" else v)
                                     for k, v in response.headers]
@@ -590,7 +598,7 @@ class Ilo:
         kind = fault["kind"]
         retry = str(int(fault.get("retry_after", 5)))
         if kind == "http_500":
-            return self._ext(500, [self._info(self.msg("InternalError"))])
+            return self.internal_error()
         if kind == "http_503":
             return self._ext(503, [self._info(self.msg("ServiceTemporarilyUnavailable"), [retry])], [("Retry-After", retry)])
         if kind == "not_ready":
@@ -601,7 +609,7 @@ class Ilo:
     def _route(self, method, key, query, headers, data, host, client, rest):
         if key == "/redfish" and method in ("GET", "HEAD"):
             return self._json(200, {"v1": "/redfish/v1/"})
-        if key == self.tree.root_key and method in ("GET", "HEAD"):
+        if key in self.tree.public_keys and method in ("GET", "HEAD"):
             return self._get(method, key, query, headers, rest, None)
         if method == "POST" and key in self.tree.session_aliases:
             return self._login(self._parse(data), host, client, rest)
@@ -763,9 +771,9 @@ class Ilo:
         if self.generation >= 5 and isinstance(body, dict):
             if "only" in query and len(body.get("Members") or []) == 1:
                 member = self._key_of(body["Members"][0])
-                if member and self._current(member, session) is not None:
-                    key, body = member, self._current(member, session)[0]
-                    rendered = None
+                found = self._current(member, session) if member else None
+                if found is not None:
+                    key, (body, rendered) = member, found
             expand = query.get("$expand")
             if expand and isinstance(body, dict):
                 body = self._expand(body, session)

@@ -76,7 +76,11 @@ class Handler(BaseHTTPRequestHandler):
         if delay > 0:
             time.sleep(delay)
         host = self.headers.get("Host") or self.server.url_host
-        response = ilo.handle(method, self.path, self.headers, data, host=host, client=self.client_address[0], fault=fault)
+        try:
+            response = ilo.handle(method, self.path, self.headers, data, host=host, client=self.client_address[0], fault=fault)
+        except Exception:  # pylint: disable=broad-exception-caught
+            LOG.exception("%s %s failed", method, self.path)
+            response = ilo.internal_error()
         self._send(response, method)
 
     do_GET = do_HEAD = do_POST = do_PATCH = do_PUT = do_DELETE = do_OPTIONS = _dispatch

@@ -315,3 +315,27 @@ def test_fleet_ilos_are_independent(sim):
 def test_unknown_profile_is_a_clear_error(sim):
     with pytest.raises(ilosim.ProfileNotFound, match="no module ilosim.profiles.nosuch"):
         sim(profile="nosuch")
+
+
+def test_only_on_dynamic_session_collection(ilo5):
+    token = ilo5.login().headers["X-Auth-Token"]
+    resp = ilo5.get("/redfish/v1/SessionService/Sessions/?only", headers={"X-Auth-Token": token}, auth=None)
+    assert resp.status_code == 200 and resp.json()["UserName"] == "Administrator"
+
+
+def test_odata_documents_are_public(ilo5):
+    resp = ilo5.get("/redfish/v1/$metadata", auth=None)
+    assert resp.status_code == 200 and resp.headers["Content-Type"].startswith("application/xml")
+    assert resp.text.lstrip().startswith("<")
+    assert ilo5.get("/redfish/v1/odata", auth=None).status_code == 200
+    resp = ilo5.get("/redfish/v1/Chassis/", auth=None)
+    assert resp.status_code == 401 and resp.headers["WWW-Authenticate"].startswith("Basic")
+
+
+def test_engine_failure_is_a_500_not_a_dropped_connection(ilo5, monkeypatch):
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(ilo5.ilo, "_route", broken)
+    resp = ilo5.get(SYSTEM)
+    assert resp.status_code == 500 and message_ids(resp) == ["Base.1.18.InternalError"]
