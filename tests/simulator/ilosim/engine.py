@@ -769,6 +769,8 @@ class Ilo:
             raise self.error(404, "ResourceMissingAtURI", args=[key])
         body, rendered = current
         if self.generation >= 5 and isinstance(body, dict):
+            if "only" in query and query["only"] != [""]:
+                raise self.error(400, "QueryParameterValueTypeError", args=[query["only"][0], "only"])
             if "only" in query and len(body.get("Members") or []) == 1:
                 member = self._key_of(body["Members"][0])
                 found = self._current(member, session) if member else None
@@ -895,6 +897,8 @@ class Ilo:
     def _subscribe(self, key, payload):
         if not isinstance(payload.get("Destination"), str):
             raise self.error(400, "PropertyMissing", args=["Destination"], related=["#/Destination"])
+        if payload.get("Protocol", "Redfish") != "Redfish":
+            raise self.error(400, "PropertyValueNotInList", args=[str(payload["Protocol"]), "Protocol"], related=["#/Protocol"])
         self.subscription_seq += 1
         coll = self.mutable(key)
         uri = self.uri(key).rstrip("/") + "/%d/" % self.subscription_seq

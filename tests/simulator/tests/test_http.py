@@ -163,6 +163,7 @@ def test_expand_and_only(ilo5):
     only = ilo5.get("/redfish/v1/Systems/?only")
     assert only.json()["@odata.id"].rstrip("/").endswith("Systems/1")
     assert ilo5.get("/redfish/v1/Systems/?unknown=1").json()["Members"] == plain["Members"]
+    assert ilo5.get("/redfish/v1/Systems/?only=foo").status_code == 400
 
 
 def test_rest_v1_redirects_on_ilo5(ilo5):
@@ -301,6 +302,8 @@ def test_event_subscriptions_are_stored(ilo5):
     assert member in [m["@odata.id"] for m in ilo5.get(coll).json()["Members"]]
     assert ilo5.req("DELETE", member).status_code == 200
     assert ilo5.get(member).status_code == 404
+    resp = ilo5.post(coll, {"Destination": "ftp://192.0.2.1/", "Protocol": "FTP"})
+    assert resp.status_code == 400 and message_ids(resp) == ["Base.1.18.PropertyValueNotInList"]
 
 
 def test_fleet_ilos_are_independent(sim):
