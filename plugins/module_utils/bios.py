@@ -1,0 +1,496 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) lightsout.ilo contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""BIOS settings: the attribute registry, validation, current/pending values and the diff.
+
+Each Redfish concept has one small home here:
+
+- :class:`AttributeRegistry` is the BIOS attribute registry, found by link (Bios
+  ``AttributeRegistry`` -> root ``Registries`` -> the member whose ``Registry``/``Id`` matches ->
+  ``Location[].Uri`` (or ``Uri.extref``) -> the registry JSON, which iLO sends gzip-encoded and
+  requests decodes). iLO 4's ``HpBiosAttributeRegistry`` schema has the same ``Attributes``
+  shape. Read once per run.
+- :func:`validate` checks desired values against it and returns every problem at once.
+- :class:`BiosSettings` is the current/pending model of one system: current values from the Bios
+  resource (``Attributes``, or iLO 4's flat top-level keys), pending values from the settings
+  object (``@Redfish.Settings.SettingsObject``, iLO 4 ``links.Settings``), the plan (what to
+  PATCH), the PATCH itself with If-Match (re-read and retried once on 412), reset to defaults,
+  and the check of what was applied after a reboot.
+
+No Ansible import: this is plain Python over the client and the service.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import difflib
+import re
+
+from ansible_collections.lightsout.ilo.plugins.module_utils.client import link_of
+from ansible_collections.lightsout.ilo.plugins.module_utils.errors import (
+    IloDiscoveryError,
+    IloError,
+    IloPreconditionFailed,
+    IloValidationError,
+    parse_messages,
+    split_message_id,
+)
+from ansible_collections.lightsout.ilo.plugins.module_utils.service import dig, last_segment
+
+# Top-level keys of an iLO 4 flat HpBios body (current or settings) that are not attributes.
+FLAT_METADATA = frozenset(['Type', 'Name', 'Description', 'AttributeRegistry', 'Id', 'Modified', 'SettingsResult',
+                           'links', 'Links', 'Oem', 'Actions', 'SettingsObject'])
+_MISSING = object()
+
+
+def attributes_of(body):
+    """The attribute values of a Bios or settings body: ``Attributes`` or iLO 4's flat top-level keys."""
+    body = body or {}
+    if isinstance(body.get('Attributes'), dict):
+        return dict(body['Attributes'])
+    return dict((k, v) for k, v in body.items()
+                if not k.startswith('@') and k not in FLAT_METADATA and not isinstance(v, (dict, list)))
+
+
+def is_flat(body):
+    """True for iLO 4's flat HpBios layout (attributes at the top level)."""
+    return not isinstance((body or {}).get('Attributes'), dict)
+
+
+def _kind(value):
+    if isinstance(value, bool):
+        return 'boolean'
+    if isinstance(value, int):
+        return 'integer'
+    if isinstance(value, float):
+        return 'number'
+    if isinstance(value, str):
+        return 'string'
+    if value is None:
+        return 'null'
+    return type(value).__name__
+
+
+def _show(value):
+    return repr(value) if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else str(value)
+
+
+# ---------------------------------------------------------------------------------- registry
+
+class AttributeRegistry:
+    """The BIOS attribute registry: ``{AttributeName: entry}`` plus its name."""
+
+    def __init__(self, body, name=None, uri=None):
+        body = body or {}
+        entries = body.get('RegistryEntries')
+        attrs = entries.get('Attributes') if isinstance(entries, dict) else None
+        if attrs is None:
+            attrs = body.get('Attributes') or []
+        self.name = name or body.get('Id') or body.get('RegistryVersion')
+        self.uri = uri
+        self.attributes = dict((a['AttributeName'], a) for a in attrs if isinstance(a, dict) and a.get('AttributeName'))
+
+    def __contains__(self, name):
+        return name in self.attributes
+
+    def get(self, name):
+        return self.attributes.get(name)
+
+    def closest(self, name, among=None, count=3):
+        """Valid names closest to ``name`` (a case-insensitive exact match first)."""
+        names = list(among if among is not None else self.attributes)
+        same = [n for n in names if n.lower() == str(name).lower()]
+        by_lower = dict((n.lower(), n) for n in names)
+        close = [by_lower[n] for n in difflib.get_close_matches(str(name).lower(), list(by_lower), n=count, cutoff=0.6)]
+        found = []
+        for candidate in same + close:
+            if candidate not in found:
+                found.append(candidate)
+        return found[:count]
+
+    def default(self, name):
+        """(True, value) from ``DefaultValue`` (``CurrentValue`` on early registries), else (False, None)."""
+        entry = self.get(name) or {}
+        if 'DefaultValue' in entry:
+            return True, entry['DefaultValue']
+        if entry.get('CurrentValue') is not None:
+            return True, entry['CurrentValue']
+        return False, None
+
+    @classmethod
+    def discover(cls, service, registry_name):
+        """Follow links from the service root to the registry named ``registry_name``; None when not published."""
+        if not registry_name:
+            return None
+        wanted = str(registry_name).lower()
+        try:
+            members = service.members(service.root_link('Registries'))
+        except IloDiscoveryError:
+            return None
+        # Read the likely member (named after the registry) first, the others only if needed.
+        ordered = sorted(members, key=lambda u: last_segment(u) != wanted)
+        for uri in ordered:
+            entry = service.client.get(uri).json or {}
+            names = [str(entry.get(k) or '').lower() for k in ('Registry', 'Id')] + [last_segment(uri)]
+            if wanted not in names:
+                continue
+            locations = [loc for loc in entry.get('Location') or [] if isinstance(loc, dict)]
+            locations.sort(key=lambda loc: loc.get('Language') not in (None, 'en'))
+            for location in locations:
+                target = location.get('Uri')
+                if isinstance(target, dict):
+                    target = target.get('extref')
+                if not target:
+                    continue
+                body = service.client.get(target).json
+                if isinstance(body, dict):
+                    return cls(body, name=registry_name, uri=target)
+            return None
+        return None
+
+
+# ---------------------------------------------------------------------------------- validation
+
+def validate(registry, desired, current=None):
+    """Every problem with ``desired`` as a list of sentences (empty when all is well).
+
+    ``registry`` may be None: then names and value types are checked against ``current``.
+    ``current`` (the Bios resource's values) also catches attributes the registry defines but
+    this server does not expose (the registry is a superset).
+    """
+    errors = []
+    for name in sorted(desired):
+        value = desired[name]
+        if registry is None:
+            errors.extend(_check_against_current(name, value, current or {}))
+            continue
+        entry = registry.get(name)
+        if entry is None:
+            errors.append(_unknown(name, registry.closest(name), 'the BIOS attribute registry %s' % registry.name))
+            continue
+        if current is not None and name not in current:
+            errors.append('%s is defined in %s but this server does not expose it in its BIOS settings.' % (name, registry.name))
+            continue
+        errors.extend(check_value(entry, name, value))
+    return errors
+
+
+def _unknown(name, close, where):
+    if close:
+        return '%s is not an attribute of %s; closest valid names: %s.' % (name, where, ', '.join(close))
+    return '%s is not an attribute of %s (no close match; names are case-sensitive).' % (name, where)
+
+
+def _check_against_current(name, value, current):
+    if name not in current:
+        return [_unknown(name, AttributeRegistry({}).closest(name, among=current), 'this server\'s BIOS settings')]
+    now = current[name]
+    if now is not None and _kind(now) != _kind(value):
+        return ['%s must be a %s like the current value %s, not the %s %s%s' % (
+            name, _kind(now), _show(now), _kind(value), _show(value), _type_hint(value, _kind(now)))]
+    return []
+
+
+def _type_hint(value, wanted):
+    """The end of a sentence: a hint for the usual YAML traps (yes/true/1 instead of a string)."""
+    if isinstance(value, bool) and wanted == 'string':
+        return ': YAML turned an unquoted yes/no/true/false into a boolean; write the value name in quotes (e.g. "Enabled").'
+    if isinstance(value, (int, float)) and wanted == 'string':
+        return ': quote it ("%s").' % value
+    if isinstance(value, str) and wanted == 'integer' and re.match(r'^-?\d+$', value.strip()):
+        return ': write it without quotes (%s).' % value.strip()
+    return '.'
+
+
+def check_value(entry, name, value):
+    """Problems of one value against its registry entry."""
+    if entry.get('ReadOnly') or entry.get('Immutable'):
+        return ['%s is read-only%s and cannot be set.' % (name, ' (immutable)' if entry.get('Immutable') else '')]
+    kind = entry.get('Type')
+    if kind == 'Enumeration':
+        allowed = [v.get('ValueName') for v in entry.get('Value') or [] if isinstance(v, dict) and v.get('ValueName') is not None]
+        if not isinstance(value, str):
+            return ['%s is an enumeration: its value must be a string, not the %s %s%s Allowed values: %s.' % (
+                name, _kind(value), _show(value), _type_hint(value, 'string').rstrip('.') + '.', ', '.join(allowed))]
+        if allowed and value not in allowed:
+            same = [a for a in allowed if a.lower() == value.lower()]
+            hint = ' (did you mean %s? values are case-sensitive)' % same[0] if same else ''
+            return ['%r is not an allowed value of %s%s; allowed values: %s.' % (value, name, hint, ', '.join(allowed))]
+        return []
+    if kind == 'Integer':
+        if isinstance(value, bool) or not isinstance(value, int):
+            return ['%s is an integer, not the %s %s%s' % (name, _kind(value), _show(value), _type_hint(value, 'integer'))]
+        low, high, step = entry.get('LowerBound'), entry.get('UpperBound'), entry.get('ScalarIncrement')
+        if (low is not None and value < low) or (high is not None and value > high):
+            return ['%s must be between %s and %s, not %s.' % (name, low if low is not None else '-inf',
+                                                              high if high is not None else 'inf', value)]
+        if step and step > 1 and (value - (low or 0)) % step:
+            return ['%s must be a multiple of %s counted from %s, not %s.' % (name, step, low or 0, value)]
+        return []
+    if kind == 'Password':
+        return ['%s is a write-only password attribute; its current value cannot be read, so it cannot be managed '
+                'idempotently here (use the Bios.ChangePassword action).' % name]
+    if kind == 'String':
+        if not isinstance(value, str):
+            return ['%s is a string, not the %s %s%s' % (name, _kind(value), _show(value), _type_hint(value, 'string'))]
+        problems = []
+        low, high, expression = entry.get('MinLength'), entry.get('MaxLength'), entry.get('ValueExpression')
+        if low is not None and len(value) < low:
+            problems.append('%s must be at least %s characters long, not %d.' % (name, low, len(value)))
+        if high is not None and len(value) > high:
+            problems.append('%s must be at most %s characters long, not %d.' % (name, high, len(value)))
+        if expression and value and not _matches(expression, value):
+            problems.append('%s value %r does not match the pattern %s.' % (name, value, expression))
+        return problems
+    # Types this module does not know (e.g. a future Boolean): check the JSON type loosely.
+    return []
+
+
+def _matches(expression, value):
+    """Registry patterns carry their own anchors (ECMAScript RegExp.test semantics). A pattern Python cannot compile passes."""
+    try:
+        return re.search(expression, value) is not None
+    except re.error:
+        return True
+
+
+# ---------------------------------------------------------------------------------- settings model
+
+class BiosSettings:
+    """Current and pending BIOS values of one system, and the writes that change them."""
+
+    def __init__(self, service, system_uri):
+        self.service = service
+        self.client = service.client
+        self.system_uri = system_uri
+        system = self.client.get(system_uri).json or {}
+        self.bios_uri = link_of(system.get('Bios')) or link_of(dig(service.oem(system), 'links.BIOS')) \
+            or link_of(dig(service.oem(system), 'Links.BIOS'))
+        if not self.bios_uri:
+            raise IloDiscoveryError('The system %s has no BIOS resource (no Bios link).' % system_uri)
+        self.bios = {}
+        self.settings = {}
+        self.settings_etag = None
+        self._registry = _MISSING
+        self.reload()
+
+    # ------------------------------------------------------------------ reads
+    def reload(self):
+        """Read the Bios resource (fresh) and find the settings object."""
+        self.bios = self.client.get(self.bios_uri, fresh=True).json or {}
+        self.flat = is_flat(self.bios)
+        self.settings_uri = link_of((self.bios.get('@Redfish.Settings') or {}).get('SettingsObject')) \
+            or link_of(dig(self.bios, 'links.Settings'))
+        return self
+
+    def read_settings(self):
+        """Read the settings object (fresh, so its ETag is current); returns the pending values."""
+        if not self.settings_uri:
+            raise IloDiscoveryError('The BIOS resource %s advertises no settings object (@Redfish.Settings.SettingsObject); '
+                                    'its settings cannot be changed through Redfish.' % self.bios_uri)
+        response = self.client.get(self.settings_uri, fresh=True)
+        self.settings = response.json or {}
+        self.settings_etag = response.etag
+        return self.pending
+
+    @property
+    def current(self):
+        return attributes_of(self.bios)
+
+    @property
+    def pending(self):
+        """Settings-object values that differ from the current ones (what the next POST would apply)."""
+        current = self.current
+        return dict((k, v) for k, v in attributes_of(self.settings).items() if current.get(k, _MISSING) != v)
+
+    @property
+    def registry_name(self):
+        return self.bios.get('AttributeRegistry')
+
+    def registry(self):
+        """The attribute registry (read once per run), or None when the service does not publish it."""
+        if self._registry is _MISSING:
+            self._registry = AttributeRegistry.discover(self.service, self.registry_name)
+        return self._registry
+
+    @property
+    def settings_result(self):
+        """(Time, messages) of the last apply: ``@Redfish.Settings`` or iLO 4 ``SettingsResult``."""
+        block = self.bios.get('@Redfish.Settings') or self.bios.get('SettingsResult') or {}
+        return block.get('Time'), parse_messages(block.get('Messages') or [])
+
+    # ------------------------------------------------------------------ plan and write
+    def plan(self, desired, current=None, pending=None):
+        """What to write so that every desired value ends up current or pending.
+
+        Returns (changes, report): ``changes`` the attributes to PATCH, ``report`` per attribute
+        ``{current, pending, desired, action}`` with action ``none`` (already current, nothing
+        else pending), ``staged`` (already pending) or ``set``.
+        """
+        current = self.current if current is None else current
+        pending = self.pending if pending is None else pending
+        changes = {}
+        report = {}
+        for name in sorted(desired):
+            want = desired[name]
+            now = current.get(name)
+            staged = pending.get(name, _MISSING)
+            if staged is not _MISSING:
+                action = 'staged' if staged == want else 'set'
+            else:
+                action = 'none' if now == want and name in current else 'set'
+            if action == 'set':
+                changes[name] = want
+            report[name] = {'current': now, 'pending': None if staged is _MISSING else staged,
+                            'desired': want, 'action': action}
+        return changes, report
+
+    def body_for(self, attributes):
+        return dict(attributes) if self.flat else {'Attributes': dict(attributes)}
+
+    def stage(self, desired):
+        """PATCH the changed attributes to the settings object with If-Match.
+
+        The settings object must have been read (``read_settings``). On 412 it is re-read, the
+        plan recomputed, and the PATCH retried once; a second 412 is an error. Returns
+        (changes sent, iLO messages).
+        """
+        for attempt in (1, 2):
+            changes, _report = self.plan(desired)
+            if not changes:
+                return {}, []
+            try:
+                response = self.client.patch(self.settings_uri, self.body_for(changes), if_match=self.settings_etag)
+                return changes, response.messages
+            except IloPreconditionFailed as exc:
+                if attempt == 2:
+                    raise IloError(
+                        'The BIOS settings object %s changed between reading and writing twice in a row (HTTP 412 '
+                        'Precondition Failed on both attempts); nothing was written. Another client is changing BIOS '
+                        'settings: retry when it is done.' % self.settings_uri,
+                        method='PATCH', uri=self.settings_uri, status=412, messages=exc.messages)
+                self.read_settings()
+        return {}, []  # pragma: no cover - the loop always returns or raises
+
+    # ------------------------------------------------------------------ defaults
+    def defaults(self):
+        """``{name: default}`` the BIOS would get from a reset to defaults, from the registry.
+
+        Read-only, immutable and system-unique attributes (serial number, product id) are left
+        out: a reset does not touch them. None when the registry is not available.
+        """
+        registry = self.registry()
+        if registry is None:
+            return None
+        found = {}
+        for name in self.current:
+            entry = registry.get(name)
+            if not entry or entry.get('ReadOnly') or entry.get('Immutable') or entry.get('IsSystemUniqueProperty'):
+                continue
+            has, value = registry.default(name)
+            if has:
+                found[name] = value
+        return found
+
+    def differs_from_defaults(self):
+        """Attributes whose effective value (pending over current) is not the default; None when unknown."""
+        defaults = self.defaults()
+        if defaults is None:
+            return None
+        effective = self.current
+        effective.update(self.pending)
+        return dict((k, {'effective': effective.get(k), 'default': v}) for k, v in defaults.items() if effective.get(k) != v)
+
+    @property
+    def reset_target(self):
+        """The advertised ``Bios.ResetBios`` target (on the Bios resource or the settings object), or None."""
+        for body in (self.bios, self.settings):
+            spec = ((body or {}).get('Actions') or {}).get('#Bios.ResetBios')
+            if isinstance(spec, dict) and spec.get('target'):
+                return spec['target']
+        return None
+
+    def reset_to_defaults(self):
+        """Stage the defaults: POST ``Bios.ResetBios`` with ``{}`` where advertised, else PATCH ``BaseConfig: default``."""
+        target = self.reset_target
+        if target:
+            response = self.client.post(target, {})
+            how = 'POST %s {}' % target
+        else:
+            response = self.client.patch(self.settings_uri, self.body_for({'BaseConfig': 'default'}), if_match=self.settings_etag)
+            how = 'PATCH %s BaseConfig=default' % self.settings_uri
+        return how, response.messages
+
+    # ------------------------------------------------------------------ after a reboot
+    def verify_applied(self, expected):
+        """After POST: which of ``expected`` ({name: value}) were applied, and why the others were not.
+
+        Reads the Bios resource afresh. Returns (applied, failed): ``applied`` a sorted list of
+        names, ``failed`` ``{name: {desired, current, message_ids, messages}}``.
+        """
+        self.reload()
+        current = self.current
+        _time, messages = self.settings_result
+        applied = []
+        failed = {}
+        for name in sorted(expected):
+            if name in current and current[name] == expected[name]:
+                applied.append(name)
+                continue
+            related = [m for m in messages if _names_attribute(m, name)]
+            failed[name] = {
+                'desired': expected[name],
+                'current': current.get(name),
+                'message_ids': [m['MessageId'] for m in related],
+                'messages': related,
+            }
+        return applied, failed
+
+
+def _names_attribute(message, name):
+    """True when a settings-result message is about attribute ``name``."""
+    for related in message.get('RelatedProperties') or []:
+        if str(related).lstrip('#/').split('/')[-1] == name:
+            return True
+    if split_message_id(message.get('MessageId'))[2] == 'Success':
+        return False
+    return name in [str(a) for a in message.get('MessageArgs') or []]
+
+
+def describe_failures(failed, service=None):
+    """One sentence naming every attribute that was not applied and iLO's reason."""
+    parts = []
+    for name in sorted(failed):
+        info = failed[name]
+        reasons = []
+        for message in info['messages']:
+            text = message.get('Message')
+            if not text and service is not None:
+                try:
+                    known = service.message_text(message['MessageId'])
+                except Exception:  # pylint: disable=broad-except
+                    known = None
+                if known and known[0]:
+                    text = _fill_args(known[0], message.get('MessageArgs') or [])
+                    message['Message'] = text
+            reasons.append('%s%s' % (message['MessageId'], ' (%s)' % text if text else ''))
+        parts.append('%s (wanted %s, is %s: %s)' % (name, _show(info['desired']), _show(info['current']),
+                                                    '; '.join(reasons) or 'iLO gave no reason'))
+    return 'The BIOS did not apply %d attribute(s) after the reboot: %s.' % (len(failed), ', '.join(parts))
+
+
+def _fill_args(text, args):
+    for index, arg in enumerate(args, start=1):
+        text = text.replace('%%%d' % index, str(arg))
+    return text
+
+
+def check_desired(desired):
+    """Refuse a malformed ``attributes`` option before anything is read."""
+    if not isinstance(desired, dict):
+        raise IloValidationError('attributes must be a dictionary of BIOS attribute names and values.')
+    bad = [k for k, v in desired.items() if isinstance(v, (dict, list))]
+    if bad:
+        raise IloValidationError('BIOS attribute values are strings or integers; %s got a %s.' % (
+            ', '.join(sorted(bad)), ' / '.join(sorted(set(type(desired[k]).__name__ for k in bad)))))
