@@ -45,6 +45,19 @@ FLAT_META = {"Type", "Name", "Description", "AttributeRegistry", "Id", "Modified
 BODY_METHODS = ("POST", "PATCH", "PUT")
 BASE_HEADERS = (("OData-Version", "4.0"), ("Cache-Control", "no-cache"), ("X-Frame-Options", "sameorigin"))
 JSON_TYPE = "application/json; charset=utf-8"
+METADATA_XML = """<?xml version="1.0" encoding="UTF-8"?>
+<edmx:Edmx xmlns:edmx="http://docs.oasis-open.org/odata/ns/edmx" Version="4.0">
+  <edmx:Reference Uri="http://redfish.dmtf.org/schemas/v1/ServiceRoot_v1.xml">
+    <edmx:Include Namespace="ServiceRoot"/>
+    <edmx:Include Namespace="ServiceRoot.v1_5_0"/>
+  </edmx:Reference>
+  <edmx:DataServices>
+    <Schema xmlns="http://docs.oasis-open.org/odata/ns/edm" Namespace="Service">
+      <EntityContainer Name="Service" Extends="ServiceRoot.v1_5_0.ServiceContainer"/>
+    </Schema>
+  </edmx:DataServices>
+</edmx:Edmx>
+"""
 
 
 def norm(path):
@@ -158,6 +171,7 @@ class Tree:
         if not isinstance(root, dict):
             raise ValueError("the tree has no /redfish/v1/ service root")
         self.generation = self._generation(root)
+        self._add_odata_documents(root)
         self.cache = {}
         self._registry_cache = {}
         self.actions = {}
@@ -180,6 +194,17 @@ class Tree:
         self.systems = self._find_systems(root)
         self.settings_keys = {info.settings_key for info in self.systems if info.settings_key}
         self._resync_unmodified_etags()
+
+    def _add_odata_documents(self, root):
+        """Serve a minimal OData service document and ``$metadata`` when the tree has none."""
+        if "/redfish/v1/odata" not in self.bodies:
+            value = [{"name": name, "kind": "Singleton", "url": link_of(item)}
+                     for name, item in root.items() if link_of(item) and not name.startswith("@")]
+            self.bodies["/redfish/v1/odata"] = {"@odata.context": "/redfish/v1/$metadata", "value": value}
+            self.uris["/redfish/v1/odata"] = "/redfish/v1/odata"
+        if "/redfish/v1/$metadata" not in self.bodies:
+            self.bodies["/redfish/v1/$metadata"] = METADATA_XML
+            self.uris["/redfish/v1/$metadata"] = "/redfish/v1/$metadata"
 
     @staticmethod
     def _key(uri):

@@ -342,3 +342,11 @@ def test_engine_failure_is_a_500_not_a_dropped_connection(ilo5, monkeypatch):
     monkeypatch.setattr(ilo5.ilo, "_route", broken)
     resp = ilo5.get(SYSTEM)
     assert resp.status_code == 500 and message_ids(resp) == ["Base.1.18.InternalError"]
+
+
+def test_odata_documents_are_synthesised_when_missing(sim):
+    client = Client(sim(tree={"/redfish/v1/": {"@odata.id": "/redfish/v1/", "Systems": {"@odata.id": "/redfish/v1/Systems/"}}}))
+    resp = client.get("/redfish/v1/$metadata", auth=None)
+    assert resp.status_code == 200 and "EntityContainer" in resp.text
+    assert client.get("/redfish/v1/odata", auth=None).json()["value"] == [
+        {"name": "Systems", "kind": "Singleton", "url": "/redfish/v1/Systems/"}]
