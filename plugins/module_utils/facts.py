@@ -136,6 +136,7 @@ MAPS = {
     'processor': {
         'id': ['Id'],
         'socket': ['Socket'],
+        'type': F(['ProcessorType'], 'lower'),
         'manufacturer': ['Manufacturer'],
         'model': ['Model'],
         'cores': F(['TotalCores'], 'int'),
@@ -603,7 +604,8 @@ class Gatherer:
 
     def _sys_processors(self, body, generation):
         items = [apply_map('processor', p, generation) for p in self.members(link('processors', body))]
-        present = [p for p in items if p['state'] != 'absent']
+        # GPUs and other accelerators are listed in items but not counted as processors.
+        present = [p for p in items if p['state'] != 'absent' and p['type'] in (None, 'cpu')]
         return {
             'count': len(present),
             'cores': sum(p['cores'] or 0 for p in present),

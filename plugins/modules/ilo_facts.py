@@ -338,6 +338,11 @@ ansible_facts:
                       type: str
                       sample: Proc 1
                       returned: success
+                    type:
+                      description: Processor type, lower case (V(cpu), V(gpu), ...). Only V(cpu) (or unknown) is counted in C(processors.count).
+                      type: str
+                      sample: cpu
+                      returned: success
                     manufacturer:
                       description: Manufacturer.
                       type: str
