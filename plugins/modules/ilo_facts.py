@@ -844,7 +844,7 @@ ansible_facts:
               returned: success
           returned: success
         system:
-          description: The same as the only entry of RV(ansible_facts.ilo.systems) when there is exactly one (one system, or O(system_id) given); null otherwise.
+          description: The only entry of RV(ansible_facts.ilo.systems) when there is exactly one (one system, or O(system_id) given); null otherwise.
           type: dict
           contains: *id003
           returned: success
