@@ -4,6 +4,7 @@
 
 import http.client
 import re
+import socket
 import ssl
 import time
 
@@ -350,3 +351,21 @@ def test_odata_documents_are_synthesised_when_missing(sim):
     assert resp.status_code == 200 and "EntityContainer" in resp.text
     assert client.get("/redfish/v1/odata", auth=None).json()["value"] == [
         {"name": "Systems", "kind": "Singleton", "url": "/redfish/v1/Systems/"}]
+
+
+def test_latency_also_delays_new_tls_handshakes(ilo5):
+    ilo5.sim("POST", "config", {"latency_ms": 200})
+    started = time.monotonic()
+    fresh = requests.get(ilo5.url + "/redfish/v1/", verify=ilo5.fleet.ca_path, timeout=10)
+    assert fresh.status_code == 200
+    assert time.monotonic() - started >= 0.4  # handshake delay + request delay
+
+
+def test_fleet_uses_consecutive_ports(sim):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        base = probe.getsockname()[1]
+    if base > 65000:
+        base -= 1000
+    fleet = sim(tree={"/redfish/v1/": {"@odata.id": "/redfish/v1/"}}, count=3, port=base)
+    assert fleet.urls == ["https://127.0.0.1:%d" % (base + i) for i in range(3)]
