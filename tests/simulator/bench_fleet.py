@@ -74,7 +74,7 @@ def main():
         started = time.monotonic()
         for proc in procs:
             proc.start()
-        totals = [results.get(timeout=args.seconds + 120) for _ in procs]
+        totals = [results.get(timeout=args.seconds + 120) for _proc in procs]
         for proc in procs:
             proc.join()
         elapsed = time.monotonic() - started

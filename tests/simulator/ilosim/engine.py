@@ -695,7 +695,7 @@ class Ilo:
         auth = headers.get("Authorization") or ""
         if auth[:6].lower() == "basic ":
             try:
-                user, _, password = base64.b64decode(auth[6:].strip()).decode("utf-8").partition(":")
+                user, _sep, password = base64.b64decode(auth[6:].strip()).decode("utf-8").partition(":")
             except (ValueError, UnicodeDecodeError):
                 user, password = "", None
             if user in self.users and self.users[user] == password:
@@ -1013,7 +1013,7 @@ class Ilo:
         now = time.monotonic()
         for state in list(self.active):
             while state.timeline and state.timeline[0][0] <= now:
-                _, power, post, apply_bios = state.timeline.pop(0)
+                _when, power, post, apply_bios = state.timeline.pop(0)
                 self._set_power(state, power, post)
                 if apply_bios:
                     self._apply_bios(state)

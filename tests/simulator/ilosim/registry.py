@@ -63,7 +63,7 @@ def location_uris(registry_file_body, language="en"):
             uri = uri.get("extref")
         if isinstance(uri, str):
             found.append((loc.get("Language") != language, uri))
-    return [uri for _, uri in sorted(found, key=lambda item: item[0])]
+    return [uri for _later, uri in sorted(found, key=lambda item: item[0])]
 
 
 class MessageIds:
@@ -85,7 +85,7 @@ class MessageIds:
 
     def legacy(self, message_id):
         """iLO 4 ``SettingsResult`` form: ``Base.1.0:Success``."""
-        head, _, key = message_id.rpartition(".")
+        head, _sep, key = message_id.rpartition(".")
         return "%s:%s" % (head, key) if head else message_id
 
 

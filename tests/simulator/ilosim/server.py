@@ -234,7 +234,7 @@ def start(profile=None, mockup=None, tree=None, count=1, port=0, host="127.0.0.1
     shared = Tree(build_tree(profile, mockup, tree, **options))
     settings = dict(config or {})
     settings.setdefault("latency_ms", latency_ms)
-    ilos = [Ilo(shared, users=users, config=settings) for _ in range(count)]
+    ilos = [Ilo(shared, users=users, config=settings) for _index in range(count)]
     paths = tls.ensure_certificates(state_dir or DEFAULT_STATE_DIR, hosts=[host])
     return Fleet(ilos, host, port, paths).start()
 

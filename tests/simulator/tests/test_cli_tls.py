@@ -68,7 +68,7 @@ def test_cli_mockup_fleet_and_sigterm(tmp_path):
         assert config["latency_ms"] == 1
     finally:
         proc.send_signal(signal.SIGTERM)
-        out, _ = proc.communicate(timeout=15)
+        out, _err = proc.communicate(timeout=15)
     assert proc.returncode == 0
     text = out.decode()
     assert "ca_path: " + info["ca_path"] in text and info["urls"][0] in text

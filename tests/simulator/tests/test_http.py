@@ -82,7 +82,7 @@ def test_bad_login_is_counted(ilo5):
 
 def test_session_limit_and_idle_timeout(ilo5):
     ilo5.sim("POST", "config", {"session_limit": 2})
-    tokens = [ilo5.login().headers["X-Auth-Token"] for _ in range(2)]
+    tokens = [ilo5.login().headers["X-Auth-Token"] for _attempt in range(2)]
     resp = ilo5.login()
     assert resp.status_code == 503 and message_ids(resp) == ["Base.1.18.SessionLimitExceeded"]
     ilo5.sim("POST", "config", {"session_timeout_s": 0.3})
@@ -200,7 +200,7 @@ def test_keep_alive_reuses_one_tls_connection(ilo5):
     auth = {"Authorization": requests.auth._basic_auth_str(*AUTH)}  # pylint: disable=protected-access
     conn.request("GET", SYSTEM, headers=auth)
     sock = conn.sock
-    for _ in range(3):
+    for _attempt in range(3):
         resp = conn.getresponse()
         assert resp.status == 200 and resp.read()
         assert conn.sock is sock
@@ -238,7 +238,7 @@ def test_fault_http_500_count_and_match(ilo5):
     ilo5.sim("POST", "faults", {"kind": "http_500", "count": 2, "match": {"method": "GET", "path": "/systems/1$"}})
     assert ilo5.get("/redfish/v1/Chassis/").status_code == 200
     assert ilo5.req("PATCH", SYSTEM, json={"AssetTag": "a"}).status_code == 200
-    assert [ilo5.get(SYSTEM).status_code for _ in range(3)] == [500, 500, 200]
+    assert [ilo5.get(SYSTEM).status_code for _attempt in range(3)] == [500, 500, 200]
 
 
 def test_fault_http_503_and_not_ready(ilo5):
@@ -254,7 +254,7 @@ def test_fault_http_503_and_not_ready(ilo5):
 
 def test_fault_always_and_clear(ilo5):
     ilo5.sim("POST", "faults", {"kind": "http_500", "count": -1})
-    assert [ilo5.get(SYSTEM).status_code for _ in range(3)] == [500] * 3
+    assert [ilo5.get(SYSTEM).status_code for _attempt in range(3)] == [500] * 3
     ilo5.sim("DELETE", "faults")
     assert ilo5.get(SYSTEM).status_code == 200
 

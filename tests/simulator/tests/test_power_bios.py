@@ -43,7 +43,7 @@ def test_force_restart_walks_post_states(mock_client):
     resp = reset(mock_client, "ForceRestart")
     assert resp.status_code == 200 and message_ids(resp)[0].endswith(".Success")
     seen = wait_for(mock_client, ("On", "FinishedPost"))
-    posts = [post for _, post in seen]
+    posts = [post for _power, post in seen]
     assert "InPost" in posts and "InPostDiscoveryComplete" in posts
     assert posts.index("InPost") < posts.index("InPostDiscoveryComplete")
     assert mock_client.sim("GET", "state")["systems"]["1"]["resets"] == ["ForceRestart"]
