@@ -58,6 +58,18 @@ def is_flat(body):
     return not isinstance((body or {}).get('Attributes'), dict)
 
 
+def unique_messages(messages):
+    """Messages without repeats (iLO 4 sends each one twice: ``Messages`` and ``@Message.ExtendedInfo``)."""
+    seen = set()
+    found = []
+    for message in messages or []:
+        key = (message.get('MessageId', '').replace(':', '.'), repr(message.get('MessageArgs')))
+        if key not in seen:
+            seen.add(key)
+            found.append(message)
+    return found
+
+
 def _kind(value):
     if isinstance(value, bool):
         return 'boolean'
@@ -362,7 +374,7 @@ class BiosSettings:
                 return {}, []
             try:
                 response = self.client.patch(self.settings_uri, self.body_for(changes), if_match=self.settings_etag)
-                return changes, response.messages
+                return changes, unique_messages(response.messages)
             except IloPreconditionFailed as exc:
                 if attempt == 2:
                     raise IloError(
@@ -420,7 +432,7 @@ class BiosSettings:
         else:
             response = self.client.patch(self.settings_uri, self.body_for({'BaseConfig': 'default'}), if_match=self.settings_etag)
             how = 'PATCH %s BaseConfig=default' % self.settings_uri
-        return how, response.messages
+        return how, unique_messages(response.messages)
 
     # ------------------------------------------------------------------ after a reboot
     def verify_applied(self, expected):
