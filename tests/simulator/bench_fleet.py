@@ -18,12 +18,12 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
 
 import ilosim  # noqa: E402  pylint: disable=wrong-import-position
 
-DEFAULT_MOCKUP = os.path.join(os.path.dirname(os.path.abspath(__file__)), *([os.pardir] * 3), "shared", "ilo-mockups",
-                              "ilo5-DL360-Gen10Plus")
+DEFAULT_MOCKUP = os.path.normpath(os.path.join(HERE, *([os.pardir] * 3), "shared", "ilo-mockups", "ilo5-DL360-Gen10Plus"))
 
 
 def worker(urls, ca_path, path, seconds, results):

@@ -932,7 +932,6 @@ class Ilo:
         body.update({k: v for k, v in payload.items() if not k.startswith("@")})
         body["@odata.id"] = uri
         self.overrides[norm(uri)] = body
-        self.tree.uris.setdefault(norm(uri), uri)
         coll.setdefault("Members", []).append({"@odata.id": uri})
         coll["Members@odata.count"] = len(coll["Members"])
         return self._json(201, body, [("Location", uri)])

@@ -30,6 +30,7 @@ def test_root_without_auth_and_headers(ilo5):
     assert "rel=describedby" in resp.headers["Link"]
     body = resp.json()
     assert body["@odata.etag"] == resp.headers["ETag"]
+    assert ilo5.get("/redfish", auth=None).json() == {"v1": "/redfish/v1/"}
     assert body["Links"]["Sessions"]["@odata.id"]
 
 
