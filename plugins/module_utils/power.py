@@ -338,4 +338,3 @@ class Power:
                 return False, status
             self.sleep(max(0.0, min(interval, deadline - now)))
             interval = min(interval * 1.5, self.poll_max)
-

@@ -42,12 +42,12 @@ options:
       - V(nmi) sends a non-maskable interrupt (C(Nmi)), for example to make the OS write a crash dump. The server
         must be On; nothing is awaited.
       - V(button_pressed) presses the power button briefly (C(PushPowerButton), else the HPE C(PowerButton)
-        C(Press)): an On server is asked to shut down, an Off server powers on. With O(wait) the task waits for
+        C(Press)). An On server is asked to shut down, an Off server powers on. With O(wait) the task waits for
         the opposite power state.
-      - V(button_held) presses and holds the power button (HPE C(PowerButton) C(PressAndHold)): a forced off.
+      - V(button_held) presses and holds the power button (HPE C(PowerButton) C(PressAndHold)), a forced off.
         Nothing is sent when the server is Off.
     type: str
-    choices: [on, 'off', graceful_off, restarted, graceful_restarted, cold_booted, nmi, button_pressed, button_held]
+    choices: ['on', 'off', graceful_off, restarted, graceful_restarted, cold_booted, nmi, button_pressed, button_held]
     default: 'on'
   system_id:
     description:
@@ -78,7 +78,7 @@ options:
     default: 900
   force_after:
     description:
-      - With O(state=graceful_off) or O(state=graceful_restarted): when the server has not gone Off (or restarted)
+      - With O(state=graceful_off) or O(state=graceful_restarted), when the server has not gone Off (or restarted)
         this many seconds after the graceful request, send C(ForceOff) (or C(ForceRestart)). RV(reset_types)
         then lists both requests and RV(forced) is true.
       - Must be less than O(wait_timeout). Implies waiting that long even with O(wait=false).
