@@ -684,9 +684,9 @@ class Ilo:
             self.deleted_total += 1
 
     def _authenticate(self, headers):
+        self._expire_idle()
         token = headers.get("X-Auth-Token")
         if token:
-            self._expire_idle()
             session = self.sessions.get(token)
             if session is not None:
                 session.last_access = time.time()
