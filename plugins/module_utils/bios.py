@@ -235,8 +235,8 @@ def check_value(entry, name, value):
             return ['%s is an integer, not the %s %s%s' % (name, _kind(value), _show(value), _type_hint(value, 'integer'))]
         low, high, step = entry.get('LowerBound'), entry.get('UpperBound'), entry.get('ScalarIncrement')
         if (low is not None and value < low) or (high is not None and value > high):
-            return ['%s must be between %s and %s, not %s.' % (name, low if low is not None else '-inf',
-                                                              high if high is not None else 'inf', value)]
+            return ['%s must be between %s and %s, not %s.' % (
+                name, low if low is not None else '-inf', high if high is not None else 'inf', value)]
         if step and step > 1 and (value - (low or 0)) % step:
             return ['%s must be a multiple of %s counted from %s, not %s.' % (name, step, low or 0, value)]
         return []
@@ -463,7 +463,7 @@ class BiosSettings:
 def _names_attribute(message, name):
     """True when a settings-result message is about attribute ``name``."""
     for related in message.get('RelatedProperties') or []:
-        if str(related).lstrip('#/').split('/')[-1] == name:
+        if str(related).lstrip('#/').rsplit('/', maxsplit=1)[-1] == name:
             return True
     if split_message_id(message.get('MessageId'))[2] == 'Success':
         return False

@@ -15,8 +15,8 @@ description:
   - Sets BIOS attributes of a server managed by an HPE iLO 4, 5 or 6 (or another Redfish service with a Bios
     resource and a settings object).
   - Before anything is written, every name and value in O(attributes) is checked against the BIOS attribute
-    registry the iLO publishes (found by link, read once per run): unknown names (the error names the closest valid
-    ones), read-only and immutable attributes, enumeration values (the error lists the allowed ones), integer bounds
+    registry the iLO publishes (found by link, read once per run). It refuses unknown names (the error names the closest
+    valid ones), read-only and immutable attributes, enumeration values (the error lists the allowed ones), integer bounds
     and increments, string lengths and patterns, and type mistakes such as V(true) for V(Enabled) or V(1) for
     V("1"). All problems are reported together and nothing is written.
   - Desired values are compared with the B(current) values and with the values already B(pending) (staged for the
@@ -33,7 +33,7 @@ extends_documentation_fragment:
 options:
   attributes:
     description:
-      - BIOS attribute names and the values wanted, for example C(WorkloadProfile: Virtualization-MaxPerformance).
+      - BIOS attribute names and the values wanted, for example C(WorkloadProfile=Virtualization-MaxPerformance).
       - Names and enumeration values are case-sensitive, as in the registry. Quote values that YAML would turn into
         booleans or numbers (V("Enabled"), not V(yes)); integer attributes take unquoted integers.
       - May be empty only with O(reset_to_defaults=true).
@@ -58,8 +58,8 @@ options:
     description:
       - Stage the BIOS defaults before applying O(attributes) (which then override the defaults).
       - Uses the C(Bios.ResetBios) action at the target the iLO advertises (on the settings object on iLO 5, on the
-        Bios resource on iLO 6) with an empty body; where no such action exists (iLO 4) it PATCHes C(BaseConfig:
-        default) to the settings object.
+        Bios resource on iLO 6) with an empty body; where no such action exists (iLO 4) it PATCHes C(BaseConfig=default)
+        to the settings object.
       - Idempotence. The defaults are taken from the registry's C(DefaultValue)s (read-only, immutable and
         system-unique attributes such as the serial number are left out). When every attribute already has its
         default as its current value or pending value, nothing is sent and RV(ignore:changed=false). When the
