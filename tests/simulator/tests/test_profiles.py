@@ -479,7 +479,7 @@ def test_bios_actions_match_real(name):
 @pytest.mark.parametrize("name,options", [("ilo4", {}), ("ilo5", {}), ("ilo6", {}), ("moonshot", {"systems": 3})])
 def test_engine_serves_profile(sim, name, options):
     """Login, BIOS PATCH, reset, deferred validation: the engine finds everything by links."""
-    from conftest import FAST, Client  # pylint: disable=import-outside-toplevel
+    from simclient import FAST, Client  # pylint: disable=import-outside-toplevel
     gen = GEN[name]
     client = Client(sim(profile=name, config=dict(FAST), **options))
     root = client.get("/redfish/v1/", auth=None).json()
