@@ -20,6 +20,10 @@ BUILD := .build
 COLLECTIONS := $(abspath $(BUILD))/collections
 COLL := $(COLLECTIONS)/ansible_collections/lightsout/ilo
 SHARED ?= $(abspath ../shared)
+# Independent Redfish clients for the conformance tier, one venv each (both import as `redfish`);
+# pins in tests/conformance/requirements-NAME.txt, venvs in .build/venv-NAME
+PEERS := rfpv ilorest
+PEER_STAMPS := $(PEERS:%=$(BUILD)/venv-%/.stamp)
 
 # Simulator options (make simulator PROFILE=ilo5 PORT=8443 COUNT=1 MOCKUP=dir LATENCY_MS=0)
 PROFILE ?= ilo5
@@ -34,15 +38,17 @@ PYTEST_ARGS ?=
 export ANSIBLE_HOME := $(abspath $(BUILD))/ansible-home
 export PYTHONDONTWRITEBYTECODE := 1
 TEST_ENV = ILO_TEST_COLLECTIONS=$(COLLECTIONS) ILO_TEST_VENV_MIN=$(abspath $(VENV)) ILO_TEST_VENV_MAX=$(abspath $(VENV_MAX)) \
-	ILO_TEST_SHARED=$(SHARED) PYTHONPATH=$(abspath tests/simulator)
+	ILO_TEST_SHARED=$(SHARED) PYTHONPATH=$(abspath tests/simulator) \
+	ILO_TEST_VENV_RFPV=$(abspath $(BUILD)/venv-rfpv) ILO_TEST_VENV_ILOREST=$(abspath $(BUILD)/venv-ilorest)
 
-.PHONY: help venv venvs collection demo test units integration sanity simulator bench lint build clean
+.PHONY: help venv venvs peers collection demo test units integration sanity conformance simulator bench lint build clean
 
 help:
 	@echo "make demo        run the example playbooks against simulated iLO 4, 5 and 6 (no hardware)"
 	@echo "make test        run every test tier (sanity on ansible-core $(CORE_MIN) and $(CORE_MAX), units, simulator, integration, conformance)"
 	@echo "make simulator   start the iLO simulator in the foreground (PROFILE=ilo4|ilo5|ilo6|moonshot PORT COUNT MOCKUP LATENCY_MS)"
 	@echo "make sanity      ansible-test sanity on both ansible-core versions"
+	@echo "make conformance DMTF redfish-protocol-validator and HPE python-ilorest-library against the simulator"
 	@echo "make build       build the collection tarball with ansible-galaxy"
 	@echo "make clean       remove .build, venvs and test output"
 
@@ -63,6 +69,14 @@ $(VENV_MAX)/.stamp: requirements.txt test-requirements.txt tests/utils/prime_ans
 venv: $(VENV)/.stamp
 venvs: $(VENV)/.stamp $(VENV_MAX)/.stamp
 
+$(BUILD)/venv-%/.stamp: tests/conformance/requirements-%.txt
+	@test -n "$(PYTHON_MIN)" || { echo "Python 3.11 not found (set PYTHON_MIN=/path/to/python3.11)"; exit 1; }
+	$(PYTHON_MIN) -m venv $(@D)
+	$(@D)/bin/python -m pip install --quiet --disable-pip-version-check -r $<
+	@touch $@
+
+peers: $(PEER_STAMPS)
+
 # A copy of the work tree where Ansible and ansible-test expect a collection (tests/utils/collection_copy.py)
 collection:
 	@$(firstword $(wildcard $(VENV)/bin/python) python3) tests/utils/collection_copy.py $(COLLECTIONS) >/dev/null
@@ -70,7 +84,7 @@ collection:
 demo: $(VENV)/.stamp collection
 	$(TEST_ENV) $(VENV)/bin/python tests/utils/demo.py
 
-test: venvs collection
+test: venvs peers collection
 	$(TEST_ENV) $(VENV)/bin/python -m pytest -p no:cacheprovider -ra $(PYTEST_ARGS) tests
 
 units: $(VENV)/.stamp collection
@@ -78,6 +92,9 @@ units: $(VENV)/.stamp collection
 
 integration: $(VENV)/.stamp collection
 	$(TEST_ENV) $(VENV)/bin/python -m pytest -p no:cacheprovider -ra $(PYTEST_ARGS) tests/integration
+
+conformance: $(VENV)/.stamp peers collection
+	$(TEST_ENV) $(VENV)/bin/python -m pytest -p no:cacheprovider -ra $(PYTEST_ARGS) tests/conformance
 
 sanity: venvs collection
 	$(TEST_ENV) $(VENV)/bin/python -m pytest -p no:cacheprovider -ra $(PYTEST_ARGS) tests/quality -k sanity
