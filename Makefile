@@ -32,6 +32,17 @@ COUNT ?= 1
 LATENCY_MS ?= 0
 MOCKUP ?=
 
+# Benchmarks (make bench; not part of make test): per-request latency, runs per measurement (median, min, max),
+# fleet size and forks, which scenarios (a-f, comma-separated, or all), optional mockup tree instead of the ilo5 profile
+BENCH_LATENCY_MS ?= 50
+BENCH_RUNS ?= 5
+BENCH_FLEET_RUNS ?= $(BENCH_RUNS)
+BENCH_HOSTS ?= 100
+BENCH_FORKS ?= 25
+BENCH_SCENARIOS ?= all
+BENCH_MOCKUP ?=
+BENCH_OUTPUT ?= docs/performance.md
+
 # Extra pytest arguments, e.g. make test PYTEST_ARGS='-k power -x'
 PYTEST_ARGS ?=
 
@@ -49,6 +60,7 @@ help:
 	@echo "make simulator   start the iLO simulator in the foreground (PROFILE=ilo4|ilo5|ilo6|moonshot PORT COUNT MOCKUP LATENCY_MS)"
 	@echo "make sanity      ansible-test sanity on both ansible-core versions"
 	@echo "make conformance DMTF redfish-protocol-validator and HPE python-ilorest-library against the simulator"
+	@echo "make bench       benchmarks vs community.general on the simulator, writes docs/performance.md (BENCH_LATENCY_MS BENCH_RUNS BENCH_HOSTS ...)"
 	@echo "make build       build the collection tarball with ansible-galaxy"
 	@echo "make clean       remove .build, venvs and test output"
 
@@ -102,6 +114,11 @@ sanity: venvs collection
 simulator: $(VENV)/.stamp
 	PYTHONPATH=tests/simulator exec $(VENV)/bin/python -m ilosim --profile $(PROFILE) --port $(PORT) --count $(COUNT) \
 		--latency-ms $(LATENCY_MS) $(if $(MOCKUP),--mockup $(MOCKUP))
+
+bench: $(VENV)/.stamp
+	$(TEST_ENV) $(VENV)/bin/python tests/bench/run_bench.py --latency-ms $(BENCH_LATENCY_MS) --runs $(BENCH_RUNS) \
+		--fleet-runs $(BENCH_FLEET_RUNS) --hosts $(BENCH_HOSTS) --forks $(BENCH_FORKS) --scenarios $(BENCH_SCENARIOS) \
+		--output $(BENCH_OUTPUT) $(if $(BENCH_MOCKUP),--mockup $(BENCH_MOCKUP))
 
 build: $(VENV)/.stamp collection
 	mkdir -p $(BUILD)/dist && cd $(COLL) && $(abspath $(VENV))/bin/ansible-galaxy collection build --force --output-path $(abspath $(BUILD))/dist
