@@ -177,6 +177,9 @@ class Tree:
         self.actions = {}
         self._find_actions()
         self.session_uri, self.session_aliases = self._find_sessions(root)
+        # Redfish: a POST to a collection's Members property equals a POST to the collection
+        # (DMTF REQ_POST_CREATE_TO_MEMBERS_PROP; real iLO's answer is unknown, chosen here).
+        self.login_keys = self.session_aliases | {alias + "/members" for alias in self.session_aliases}
         self.subscriptions_key = None
         events = self.bodies.get(self._key(link_of(root.get("EventService"))))
         if isinstance(events, dict):
@@ -636,7 +639,7 @@ class Ilo:
             return self._json(200, {"v1": "/redfish/v1/"})
         if key in self.tree.public_keys and method in ("GET", "HEAD"):
             return self._get(method, key, query, headers, rest, None)
-        if method == "POST" and key in self.tree.session_aliases:
+        if method == "POST" and key in self.tree.login_keys:
             return self._login(self._parse(data), host, client, rest)
         user_session = self._authenticate(headers)
         if method in ("GET", "HEAD"):

@@ -81,6 +81,15 @@ def test_bad_login_is_counted(ilo5):
     assert ilo5.login(path="/redfish/v1/SessionService/Sessions/").status_code == 201
 
 
+def test_login_through_members_property(ilo5):
+    # Redfish: POST to a collection's Members property = POST to the collection (DMTF validator
+    # REQ_POST_CREATE_TO_MEMBERS_PROP); a GET of .../Members stays unknown.
+    resp = ilo5.login(path="/redfish/v1/SessionService/Sessions/Members")
+    assert resp.status_code == 201 and message_ids(resp) == ["Base.1.18.Created"]
+    assert len(ilo5.sim("GET", "sessions")["open"]) == 1
+    assert ilo5.get("/redfish/v1/SessionService/Sessions/Members").status_code == 404
+
+
 def test_session_limit_and_idle_timeout(ilo5):
     ilo5.sim("POST", "config", {"session_limit": 2})
     tokens = [ilo5.login().headers["X-Auth-Token"] for _attempt in range(2)]
