@@ -1,41 +1,17 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) lightsout.ilo contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Shared pytest set-up for every tier.
-
-The collection is imported as ``ansible_collections.lightsout.ilo`` from a copy of the work
-tree under ``.build/collections`` (``tests/utils/collection_copy.py``, what ``make collection``
-runs). When pytest is run by hand, the copy is refreshed here first so tests never run stale code.
-"""
+"""Shared pytest fixtures for every tier. Shared helpers live in tests/utils/ilotest.py."""
 
 from __future__ import annotations
 
-import atexit
 import os
-import shutil
 import sys
-import tempfile
 
 import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'utils'))
-import collection_copy  # noqa: E402  pylint: disable=wrong-import-position
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SIMULATOR = os.path.join(ROOT, 'tests', 'simulator')
-if os.environ.get('ILO_TEST_COLLECTIONS'):
-    COLLECTIONS = os.environ['ILO_TEST_COLLECTIONS']
-else:
-    # Run by hand: a private, fresh copy for this run, so concurrent runs never share one.
-    os.makedirs(os.path.join(ROOT, '.build'), exist_ok=True)
-    COLLECTIONS = tempfile.mkdtemp(prefix='pytest-collections-', dir=os.path.join(ROOT, '.build'))
-    atexit.register(shutil.rmtree, COLLECTIONS, True)
-    collection_copy.refresh(COLLECTIONS)
-COLLECTION = os.path.join(COLLECTIONS, 'ansible_collections', 'lightsout', 'ilo')
-
-for path in (SIMULATOR, COLLECTIONS):
-    if path not in sys.path:
-        sys.path.insert(0, path)
+from ilotest import COLLECTION, fresh, open_sessions  # noqa: E402  pylint: disable=wrong-import-position,import-error
 
 
 @pytest.fixture(autouse=True)
@@ -68,17 +44,6 @@ def simulators(tmp_path_factory):
     yield get
     for fleet in started.values():
         fleet.close()
-
-
-def fresh(fleet):
-    """Reset every iLO of a fleet to its initial state (resources, sessions, counters, faults)."""
-    for ilo in fleet.ilos:
-        ilo.reset()
-    return fleet
-
-
-def open_sessions(fleet):
-    return sum(len(ilo.session_info()['open']) for ilo in fleet.ilos)
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ import sys
 
 import pytest
 
-from conftest import COLLECTIONS, fresh, open_sessions  # pylint: disable=import-error
+from ilotest import COLLECTIONS, fresh, open_sessions  # pylint: disable=import-error
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TARGETS = sorted(d for d in os.listdir(os.path.join(HERE, 'targets'))

@@ -18,7 +18,7 @@ import tarfile
 
 import pytest
 
-from conftest import ROOT, fresh  # pylint: disable=import-error
+from ilotest import ROOT, fresh  # pylint: disable=import-error
 
 sys.path.insert(0, os.path.join(ROOT, 'tests', 'utils'))
 import collection_copy  # noqa: E402  pylint: disable=wrong-import-position,import-error

@@ -598,11 +598,18 @@ class Builder:  # pylint: disable=too-many-public-methods
 
     # --- storage ---------------------------------------------------------------------------
 
-    def _drive_body(self, n, location):
+    def _serial_of(self, what, prefix):
+        """One serial per physical part, whichever view (DMTF Storage or SmartStorage) describes it."""
+        serials = self.__dict__.setdefault("_part_serials", {})
+        if what not in serials:
+            serials[what] = self.ids.serial(prefix, 14)
+        return serials[what]
+
+    def _drive_body(self, base, n, location):
         s = self.s
         return {"CapacityBytes": s.drive_gb * 1000 ** 3, "Manufacturer": "HPE" if self.gen >= 5 else "HP",
                 "MediaType": "SSD" if "SSD" in s.drive_model else "HDD", "Model": s.drive_model,
-                "Protocol": "SAS", "Revision": "HPD%d" % (3 + n % 3), "SerialNumber": self.ids.serial("S4", 14),
+                "Protocol": "SAS", "Revision": "HPD%d" % (3 + n % 3), "SerialNumber": self._serial_of((base, "drive", n), "S4"),
                 "Status": {"Health": "OK", "State": "Enabled"}, "PhysicalLocation": {"PartLocation": {
                     "LocationOrdinalValue": n, "LocationType": "Bay", "ServiceLabel": location}}}
 
@@ -614,7 +621,7 @@ class Builder:  # pylint: disable=too-many-public-methods
         for n in range(s.drives):
             uri = st + "Drives/%d/" % n
             drives.append(uri)
-            self.res(uri, "Drive %d" % n, "Drive", **self._drive_body(n, "Port=1I:Box=1:Bay=%d" % (n + 1)))
+            self.res(uri, "Drive %d" % n, "Drive", **self._drive_body(base, n, "Port=1I:Box=1:Bay=%d" % (n + 1)))
         vol = st + "Volumes/1/"
         if s.drives:
             self.res(vol, "Logical Drive 1", "Volume", CapacityBytes=s.drive_gb * 1000 ** 3, RAIDType="RAID1" if s.drives > 1 else "RAID0",
@@ -623,7 +630,7 @@ class Builder:  # pylint: disable=too-many-public-methods
                      Identifiers=[{"DurableName": "600508B1001C" + self.ids.hexid(10), "DurableNameFormat": "NAA"}])
         self.coll(st + "Volumes/", "VolumeCollection", "Volumes", [vol] if s.drives else [])
         ctrl = {"FirmwareVersion": "52.22.3-4650", "Manufacturer": "HPE", "Model": s.controller,
-                "SerialNumber": self.ids.serial("PXTKL", 14), "Status": {"Health": "OK", "State": "Enabled"},
+                "SerialNumber": self._serial_of((base, "controller"), "PXTKL"), "Status": {"Health": "OK", "State": "Enabled"},
                 "SupportedControllerProtocols": ["PCIe"], "SupportedDeviceProtocols": ["SAS", "SATA", "NVMe"],
                 "SupportedRAIDTypes": ["RAID0", "RAID1", "RAID5", "RAID6", "RAID10"]}
         body = {"Drives": [ref(d) for d in drives], "Volumes": ref(st + "Volumes/"),
@@ -652,7 +659,7 @@ class Builder:  # pylint: disable=too-many-public-methods
         for n in range(s.drives):
             uri = ac + "DiskDrives/%d/" % n
             disks.append(uri)
-            d = self._drive_body(n, "1I:1:%d" % (n + 1))
+            d = self._drive_body(base, n, "1I:1:%d" % (n + 1))
             self.res(uri, "HpeSmartStorageDiskDrive", t("SmartStorageDiskDrive"),
                      CapacityGB=s.drive_gb, CapacityMiB=s.drive_gb * 1000 ** 3 // 1048576, Location="1I:1:%d" % (n + 1),
                      LocationFormat="ControllerPort:Box:Bay", MediaType=d["MediaType"], Model=d["Model"],
@@ -676,7 +683,7 @@ class Builder:  # pylint: disable=too-many-public-methods
         extra = {"links": {"PhysicalDrives": {"href": ac + "DiskDrives/"}, "LogicalDrives": {"href": ac + "LogicalDrives/"}}} \
             if g == 4 else {"Links": ctrl_links}
         self.res(ac, "HpeSmartStorageArrayController", t("SmartStorageArrayController"), Model=s.controller,
-                 SerialNumber=self.ids.serial("PEYHB0", 14), FirmwareVersion={"Current": {"VersionString": "3.53"}},
+                 SerialNumber=self._serial_of((base, "controller"), "PXTKL"), FirmwareVersion={"Current": {"VersionString": "3.53"}},
                  Location="Slot 0", LocationFormat="PCISlot", ControllerBoard={"Status": {"Health": "OK"}},
                  Status=health(g), **extra)
         self.coll(ss + "ArrayControllers/", "#%sSmartStorageArrayControllerCollection.%sSmartStorageArrayControllerCollection"

@@ -15,7 +15,7 @@ from ansible_collections.lightsout.ilo.plugins.module_utils.client import Redfis
 from ansible_collections.lightsout.ilo.plugins.module_utils.errors import IloError, IloValidationError
 from ansible_collections.lightsout.ilo.plugins.module_utils.service import IloService
 
-from conftest import fresh, open_sessions  # pylint: disable=import-error
+from ilotest import fresh, open_sessions  # pylint: disable=import-error
 
 WRITES = ('PATCH', 'PUT', 'POST', 'DELETE')
 

@@ -23,7 +23,7 @@ from ansible_collections.lightsout.ilo.plugins.module_utils.facts import (
 from ansible_collections.lightsout.ilo.plugins.module_utils.service import IloService
 from ansible_collections.lightsout.ilo.plugins.modules import ilo_facts
 
-from conftest import fresh  # pylint: disable=import-error
+from ilotest import fresh  # pylint: disable=import-error
 
 SHARED = os.environ.get('ILO_TEST_SHARED') or os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', '..', 'shared')
 MOCKUPS = {

@@ -18,7 +18,7 @@ from ansible_collections.lightsout.ilo.plugins.module_utils.errors import IloDis
 from ansible_collections.lightsout.ilo.plugins.module_utils.power import IloPowerTimeout, Power
 from ansible_collections.lightsout.ilo.plugins.module_utils.service import IloService
 
-from conftest import fresh  # pylint: disable=import-error
+from ilotest import fresh  # pylint: disable=import-error
 
 USER, PASSWORD = 'Administrator', 'password'
 

@@ -1,0 +1,49 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) lightsout.ilo contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Helpers shared by every test tier: where the collection under test is, and simulator helpers.
+
+Import this (``from ilotest import fresh``), never ``conftest``: with several conftest.py files
+in the tree, the name ``conftest`` means whichever was imported last.
+
+The collection is imported as ``ansible_collections.lightsout.ilo`` from a copy of the work
+tree (``collection_copy.py``). ``make`` passes the copy in ILO_TEST_COLLECTIONS; a pytest run
+by hand gets a private fresh copy, so concurrent runs never share one and never test stale code.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import sys
+import tempfile
+
+import collection_copy  # pylint: disable=import-error
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SIMULATOR = os.path.join(ROOT, 'tests', 'simulator')
+if os.environ.get('ILO_TEST_COLLECTIONS'):
+    COLLECTIONS = os.environ['ILO_TEST_COLLECTIONS']
+else:
+    os.makedirs(os.path.join(ROOT, '.build'), exist_ok=True)
+    COLLECTIONS = tempfile.mkdtemp(prefix='pytest-collections-', dir=os.path.join(ROOT, '.build'))
+    atexit.register(shutil.rmtree, COLLECTIONS, True)
+    collection_copy.refresh(COLLECTIONS)
+COLLECTION = os.path.join(COLLECTIONS, 'ansible_collections', 'lightsout', 'ilo')
+
+for _path in (SIMULATOR, COLLECTIONS):
+    if _path not in sys.path:
+        sys.path.insert(0, _path)
+
+
+def fresh(fleet):
+    """Reset every iLO of a fleet to its initial state (resources, sessions, counters, faults)."""
+    for ilo in fleet.ilos:
+        ilo.reset()
+    return fleet
+
+
+def open_sessions(fleet):
+    """How many sessions are open on all iLOs of a fleet."""
+    return sum(len(ilo.session_info()['open']) for ilo in fleet.ilos)
