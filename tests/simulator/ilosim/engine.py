@@ -1105,7 +1105,11 @@ class Ilo:
         return self._ext(200, [self._info(self.msg("SystemResetRequired", "iLO"))])
 
     def _stage_defaults(self, state, sync=True):
-        """Stage the registry defaults (``DefaultValue``/``CurrentValue``), else ``BaseConfigs[].default``."""
+        """Stage the registry defaults (``DefaultValue``/``CurrentValue``), else ``BaseConfigs[].default``.
+
+        An attribute already pending is staged too, even when its default is its current value:
+        a reset to defaults overrides whatever was staged before it.
+        """
         current = self._bios_current(state)
         index = self.tree.bios_registry(self.body(state.info.bios_key).get("AttributeRegistry"))
         defaults = {}
@@ -1114,7 +1118,7 @@ class Ilo:
                 entry = index.get(name)
                 if entry and not entry.get("ReadOnly"):
                     has, value = reg.attribute_default(entry)
-                    if has and value != current[name]:
+                    if has and (value != current[name] or name in state.pending):
                         defaults[name] = value
         else:
             defaults = self._baseconfig_defaults(state, current)
@@ -1128,7 +1132,7 @@ class Ilo:
         body = self.body(self._key_of(link)) if link_of(link) else None
         for config in (body or {}).get("BaseConfigs") or []:
             if isinstance(config, dict) and isinstance(config.get("default"), dict):
-                return {k: v for k, v in config["default"].items() if k in current and current[k] != v}
+                return {k: v for k, v in config["default"].items() if k in current and (current[k] != v or k in state.pending)}
         return {}
 
     def _sync_settings(self, state):

@@ -213,3 +213,14 @@ def test_if_match_on_bios_settings(ilo5):
     etag = ilo5.get(SETTINGS).headers["ETag"]
     assert ilo5.patch(SETTINGS, {"Attributes": {"AdminName": "a"}}, headers={"If-Match": etag}).status_code == 200
     assert ilo5.patch(SETTINGS, {"Attributes": {"AdminName": "b"}}, headers={"If-Match": etag}).status_code == 412
+
+
+def test_reset_bios_overrides_a_pending_value_whose_default_is_current(mock_client):
+    """AdminName is '' (its default) now; a staged 'x' must not survive a reset to defaults."""
+    target = mock_client.get(BIOS).json()["Actions"]["#Bios.ResetBios"]["target"]
+    assert mock_client.get(BIOS).json()["Attributes"]["AdminName"] == ""
+    mock_client.patch(SETTINGS, {"Attributes": {"AdminName": "x"}})
+    assert mock_client.post(target, {}).status_code == 200
+    reset(mock_client, "ForceRestart")
+    wait_for(mock_client, ("On", "FinishedPost"))
+    assert mock_client.get(BIOS).json()["Attributes"]["AdminName"] == ""
