@@ -604,14 +604,14 @@ class Gatherer:
 
     def _sys_processors(self, body, generation):
         items = [apply_map('processor', p, generation) for p in self.members(link('processors', body))]
-        # GPUs and other accelerators are listed in items but not counted as processors.
+        # GPUs and other accelerators are listed in devices but not counted as processors.
         present = [p for p in items if p['state'] != 'absent' and p['type'] in (None, 'cpu')]
         return {
             'count': len(present),
             'cores': sum(p['cores'] or 0 for p in present),
             'threads': sum(p['threads'] or 0 for p in present),
             'model': present[0]['model'] if present else None,
-            'items': items,
+            'devices': items,
         }
 
     def _sys_memory(self, body, generation):

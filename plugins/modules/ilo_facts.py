@@ -323,8 +323,8 @@ ansible_facts:
                   type: str
                   sample: Intel(R) Xeon(R) Silver 4310 CPU @ 2.10GHz
                   returned: success
-                items:
-                  description: Every processor socket.
+                devices:
+                  description: Every processor socket (CPUs, and GPUs or other accelerators with their C(type)).
                   type: list
                   elements: dict
                   contains:
