@@ -13,6 +13,8 @@ CORE_MIN ?= 2.19.14
 CORE_MAX ?= 2.21.5
 PYTHON_MIN ?= $(call find_python,3.11)
 PYTHON_MAX ?= $(call find_python,3.12)
+# The oldest Python the modules support where they run (checked by tests/quality).
+PYTHON_OLDEST ?= $(call find_python,3.8)
 
 VENV := .venv
 VENV_MAX := .venv-latest
@@ -49,7 +51,7 @@ PYTEST_ARGS ?=
 export ANSIBLE_HOME := $(abspath $(BUILD))/ansible-home
 export PYTHONDONTWRITEBYTECODE := 1
 TEST_ENV = ILO_TEST_COLLECTIONS=$(COLLECTIONS) ILO_TEST_VENV_MIN=$(abspath $(VENV)) ILO_TEST_VENV_MAX=$(abspath $(VENV_MAX)) \
-	ILO_TEST_SHARED=$(SHARED) PYTHONPATH=$(abspath tests/simulator) \
+	ILO_TEST_SHARED=$(SHARED) ILO_TEST_PYTHON_OLDEST=$(PYTHON_OLDEST) PYTHONPATH=$(abspath tests/simulator) \
 	ILO_TEST_VENV_RFPV=$(abspath $(BUILD)/venv-rfpv) ILO_TEST_VENV_ILOREST=$(abspath $(BUILD)/venv-ilorest)
 
 .PHONY: help venv venvs peers collection demo test units integration sanity conformance simulator bench lint build clean

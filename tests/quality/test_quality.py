@@ -92,3 +92,15 @@ def test_galaxy_tarball_installs_and_runs(tmp_path, simulators):
                                             env=env, capture_output=True, text=True, check=True).stdout
     info = fleet.ilos[0].session_info()
     assert info['created_total'] == 1 and info['open'] == []
+
+
+def test_plugins_compile_on_the_oldest_supported_python():
+    """The modules run on the controller or an EE: the README promises Python 3.8+."""
+    python = os.environ.get('ILO_TEST_PYTHON_OLDEST')
+    if not python:
+        pytest.fail('ILO_TEST_PYTHON_OLDEST is not set to a Python 3.8: run this tier with `make test`.')
+    sources = sorted(glob.glob(os.path.join(ROOT, 'plugins', '**', '*.py'), recursive=True))
+    code = 'import ast, sys\nfor path in sys.argv[1:]:\n    ast.parse(open(path).read(), path)\nprint(sys.version_info[:2])'
+    result = subprocess.run([python, '-c', code] + sources, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip() == '(3, 8)'
