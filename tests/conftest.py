@@ -11,6 +11,7 @@ import sys
 import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'utils'))
+import ilotest  # noqa: E402  pylint: disable=wrong-import-position,import-error
 from ilotest import COLLECTION, fresh, open_sessions  # noqa: E402  pylint: disable=wrong-import-position,import-error
 
 
@@ -43,7 +44,15 @@ def simulators(tmp_path_factory):
 
     yield get
     for fleet in started.values():
+        ilotest.account_open_sessions(fleet)
         fleet.close()
+    assert not ilotest.LEFT_OPEN, 'sessions left open on the simulators by the suite: %s' % ilotest.LEFT_OPEN[:20]
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say how many sessions the suite left open on the shared simulators (it must be zero)."""
+    if terminalreporter.config.pluginmanager.hasplugin('terminalreporter'):
+        terminalreporter.write_line('sessions left open on the simulators by the collection: %d' % len(ilotest.LEFT_OPEN))
 
 
 @pytest.fixture

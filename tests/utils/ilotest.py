@@ -37,8 +37,25 @@ for _path in (SIMULATOR, COLLECTIONS):
         sys.path.insert(0, _path)
 
 
+#: Sessions found open when a shared simulator was reset or stopped: (test id, session) pairs.
+#: The simulators fixture fails the run at its end when this is not empty.
+LEFT_OPEN = []
+
+
+def account_open_sessions(fleet):
+    """Record sessions still open on a fleet (before a reset would hide them)."""
+    where = os.environ.get('PYTEST_CURRENT_TEST', '?').rsplit(' (', 1)[0]
+    for ilo in fleet.ilos:
+        for session in ilo.session_info()['open']:
+            LEFT_OPEN.append((where, session.get('uri') or session.get('id')))
+
+
 def fresh(fleet):
-    """Reset every iLO of a fleet to its initial state (resources, sessions, counters, faults)."""
+    """Reset every iLO of a fleet to its initial state (resources, sessions, counters, faults).
+
+    Sessions left open by the previous user of the fleet are recorded first (``LEFT_OPEN``).
+    """
+    account_open_sessions(fleet)
     for ilo in fleet.ilos:
         ilo.reset()
     return fleet
