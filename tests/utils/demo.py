@@ -40,12 +40,17 @@ def main():
         env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections, ANSIBLE_LOCALHOST_WARNING='0',
                    ILO_USERNAME='Administrator', ILO_PASSWORD='password',
                    ANSIBLE_HOME=os.path.join(workdir, 'ansible-home'))
+        report = os.path.join(ROOT, '.build', 'demo', 'inventory-report.html')
+        if os.path.exists(report):
+            os.remove(report)
         print('Simulated iLOs:\n  ' + '\n  '.join(lines[1:len(PROFILES) + 1]) + '\n')
         command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', inventory,
-                   os.path.join(ROOT, 'docs', 'examples', 'demo.yml')] + sys.argv[1:]
+                   os.path.join(ROOT, 'docs', 'examples', 'demo.yml'), '-e', 'demo_report_path=%s' % report] + sys.argv[1:]
         code = subprocess.call(command, env=env)
         left = sum(len(f.ilos[0].session_info()['open']) for f in fleets)
         print('\nSessions left open on the simulated iLOs: %d' % left)
+        if os.path.exists(report):
+            print('HTML inventory report: %s' % report)
         return code or (1 if left else 0)
     finally:
         for fleet in fleets:
