@@ -9,7 +9,8 @@ requests, redirects, ETag/If-Match and turning error replies into exceptions. It
 nothing from Ansible, so it can be unit-tested and reused as a plain library.
 
 Retry rules (a BMC is slow and flaky; a reset sent twice is a second reset):
-- GET/HEAD/OPTIONS are retried on a dropped connection, a read timeout and on 500/502/503/504.
+- GET/HEAD/OPTIONS are retried on a dropped connection, a read timeout and on 500/502/503/504;
+  so is the DELETE of a session at logout (deleting it twice is harmless).
 - Any method is retried when the request provably did not reach the service (the TCP/TLS
   connection could not be made) or when the service answered 503 (it did not process it),
   honouring ``Retry-After``.
@@ -287,7 +288,9 @@ class RedfishClient:
         """Delete a session. Returns False when it was already gone (404)."""
         uri = uri or self.session_uri
         try:
-            self.request('DELETE', uri, relogin=False)
+            # Deleting a session twice is harmless (the second answer is 404): retry it like a GET,
+            # so a transient error does not leave the session open on a BMC with few of them.
+            self.request('DELETE', uri, relogin=False, idempotent=True)
             gone = True
         except IloError as exc:
             if exc.status not in (401, 404):
@@ -349,19 +352,21 @@ class RedfishClient:
         return self.request('DELETE', uri, **kwargs)
 
     def request(self, method, uri, body=None, headers=None, if_match=None, params=None,
-                authenticate=True, relogin=True):
+                authenticate=True, relogin=True, idempotent=False):
         """Send one logical request (with its bounded retries and redirects); return a Response.
 
+        ``idempotent``: the caller knows repeating this request is harmless (deleting a
+        session), so it is retried like a GET.
         Raises an IloError subclass for anything but a 2xx answer.
         """
         method = method.upper()
-        safe = method in SAFE_METHODS
+        retry_safe = method in SAFE_METHODS or idempotent
         extra = dict(headers or {})
         if body is not None:
             extra['Content-Type'] = 'application/json'
         if if_match:
             extra['If-Match'] = if_match
-        if not safe:
+        if method not in SAFE_METHODS:
             # Any write may change what a cached read said.
             self._cache.clear()
         attempt = 0
@@ -370,7 +375,7 @@ class RedfishClient:
             try:
                 response = self._send(method, uri, body, extra, params, authenticate)
             except _RetryableError as exc:
-                if (safe or exc.before_send) and attempt < self.retries:
+                if (retry_safe or exc.before_send) and attempt < self.retries:
                     self._sleep(self._delay(attempt, None))
                     attempt += 1
                     continue
@@ -381,7 +386,7 @@ class RedfishClient:
                 relogged = True
                 self._relogin()
                 continue
-            if (status == 503 or (safe and status in RETRY_STATUS_SAFE)) and attempt < self.retries:
+            if (status == 503 or (retry_safe and status in RETRY_STATUS_SAFE)) and attempt < self.retries:
                 self._sleep(self._delay(attempt, response.headers.get('Retry-After')))
                 attempt += 1
                 continue

@@ -1,0 +1,122 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) lightsout.ilo contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Helpers of the reliability tier: run a module in-process, count what reached the simulator,
+and record the fault x module matrix and the bad-input count for the terminal summary.
+
+Import as ``from relkit import ...`` (this directory is on sys.path under pytest's default
+import mode); never import ``conftest``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import traceback
+from unittest import mock
+
+from ilotest import ROOT  # pylint: disable=import-error
+
+from ansible.module_utils import basic
+from ansible.module_utils.testing import patch_module_args
+
+USER, PASSWORD = 'Administrator', 'password'
+WRITES = ('POST', 'PATCH', 'PUT', 'DELETE')
+MODULES = ('ilo_session', 'ilo_facts', 'ilo_power', 'ilo_bios_settings')
+OUTPUT = os.path.join(ROOT, 'tests', 'output', 'reliability')
+
+# What the suite found, printed by conftest.pytest_terminal_summary and written to OUTPUT.
+MATRIX = {}      # (fault, module) -> outcome text
+BAD_INPUTS = []  # (module, description, msg)
+SECRET_CHECKS = []  # (where, leaks)
+
+
+class _Exit(Exception):
+    def __init__(self, result):
+        super().__init__(result)
+        self.result = result
+
+
+def _exit_json(self, **kwargs):  # pylint: disable=unused-argument
+    kwargs.setdefault('changed', False)
+    raise _Exit(dict(kwargs, failed=False))
+
+
+def _fail_json(self, msg=None, **kwargs):  # pylint: disable=unused-argument
+    raise _Exit(dict(kwargs, msg=msg, failed=True))
+
+
+def run_module(name, args, check_mode=False, diff=False):
+    """Run ``lightsout.ilo.<name>``'s main() in this process; return its result dict.
+
+    An exception other than exit_json/fail_json is returned as ``{'crash': traceback}``.
+    """
+    module = importlib.import_module('ansible_collections.lightsout.ilo.plugins.modules.' + name)
+    args = dict(args)
+    if check_mode:
+        args['_ansible_check_mode'] = True
+    if diff:
+        args['_ansible_diff'] = True
+    with patch_module_args(args), \
+            mock.patch.object(basic.AnsibleModule, 'exit_json', _exit_json), \
+            mock.patch.object(basic.AnsibleModule, 'fail_json', _fail_json):
+        try:
+            module.main()
+        except _Exit as exc:
+            return exc.result
+        except SystemExit as exc:  # pragma: no cover - a module exiting by itself
+            return {'failed': True, 'crash': 'SystemExit(%r)' % (exc.code,)}
+        except Exception:  # pylint: disable=broad-except
+            return {'failed': True, 'crash': traceback.format_exc()}
+    return {'failed': True, 'crash': 'main() returned without exit_json/fail_json'}
+
+
+def connection(fleet, **extra):
+    args = dict(hostname=fleet.urls[0], username=USER, password=PASSWORD, ca_path=fleet.ca_path)
+    args.update(extra)
+    return args
+
+
+def requests_of(fleet):
+    return fleet.ilos[0].requests()
+
+
+def writes(fleet, exclude_sessions=False):
+    """Non-GET requests that reached the iLO (optionally not counting session login/logout)."""
+    counts = requests_of(fleet)['by_endpoint']
+    total = 0
+    for key, value in counts.items():
+        method, path = key.split(' ', 1)
+        if method in WRITES and not (exclude_sessions and 'sessionservice/sessions' in path):
+            total += value
+    return total
+
+
+def endpoint_count(fleet, method, fragment):
+    return sum(v for k, v in requests_of(fleet)['by_endpoint'].items()
+               if k.startswith(method + ' ') and fragment.lower() in k)
+
+
+def sessions(fleet):
+    return fleet.ilos[0].session_info()
+
+
+def assert_clear_failure(result, http=False):
+    """A failed result a person can act on: a sentence in msg, no traceback, an error dict."""
+    assert result.get('failed'), result
+    assert 'crash' not in result, result.get('crash')
+    msg = result.get('msg')
+    assert isinstance(msg, str) and len(msg) >= 15 and ' ' in msg, msg
+    assert 'Traceback' not in msg and 'exception' not in result, result
+    if http:
+        error = result.get('error')
+        assert isinstance(error, dict), result
+        assert error.get('uri') and error.get('status'), error
+    return msg
+
+
+def write_output(name, data):
+    os.makedirs(OUTPUT, exist_ok=True)
+    with open(os.path.join(OUTPUT, name), 'w', encoding='utf-8') as handle:
+        json.dump(data, handle, indent=1, sort_keys=True, default=str)
