@@ -502,6 +502,8 @@ def check_desired(desired):
     """Refuse a malformed ``attributes`` option before anything is read."""
     if not isinstance(desired, dict):
         raise IloValidationError('attributes must be a dictionary of BIOS attribute names and values.')
+    if any(not str(k).strip() for k in desired):
+        raise IloValidationError('attributes has an empty attribute name; BIOS attribute names look like ProcTurbo or AdminName.')
     bad = [k for k, v in desired.items() if isinstance(v, (dict, list))]
     if bad:
         raise IloValidationError('BIOS attribute values are strings or integers; %s got a %s.' % (

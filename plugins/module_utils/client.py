@@ -24,6 +24,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import re
 import threading
 import time
 import traceback
@@ -86,6 +87,9 @@ def normalize_base_url(hostname):
         raise IloValidationError('The iLO hostname %r has scheme %r; use https:// (or a bare host name).' % (hostname, parts.scheme))
     if not parts.hostname or any(c in parts.hostname for c in ' /\\@'):
         raise IloValidationError('The iLO hostname %r has no valid host part.' % (hostname,))
+    if len(parts.hostname) > 253 or any(len(label) > 63 for label in parts.hostname.split('.')):
+        raise IloValidationError('The iLO hostname %r is too long for a host name (at most 253 characters, 63 per label).'
+                                 % (hostname[:80] + '...' if len(hostname) > 80 else hostname,))
     if parts.username or parts.password:
         raise IloValidationError('Do not put credentials in hostname; use username and password.')
     if parts.path not in ('', '/') or parts.query or parts.fragment:
@@ -453,7 +457,8 @@ class RedfishClient:
                     if method not in SAFE_METHODS:
                         text += ' The request was sent; whether it took effect is unknown.'
                 raise _RetryableError(IloConnectionError(text, method=method, uri=uri), before_send=before)
-            except requests.exceptions.RequestException as exc:
+            except (requests.exceptions.RequestException, ValueError) as exc:
+                # ValueError: urllib3 refusing a host or URL it cannot parse (LocationParseError).
                 raise IloConnectionError('%s %s failed: %s.' % (method, uri, _reason(exc)), method=method, uri=uri)
             response = Response(method, urlsplit(raw.url).path, raw.status_code, raw.headers, raw.content)
             location = raw.headers.get('Location')
@@ -515,11 +520,11 @@ def _reason(exc):
     while getattr(cause, '__context__', None) is not None and cause.__context__ is not cause:
         cause = cause.__context__
     inner = str(cause) or type(cause).__name__
+    if "doesn't match" in text or 'ostname mismatch' in text or 'IP address mismatch' in text:
+        return 'certificate verify failed: the certificate does not match the host name'
     if 'CERTIFICATE_VERIFY_FAILED' in text or 'certificate verify failed' in text:
-        detail = text.rsplit('certificate verify failed:', 1)[-1].split(')')[0].strip() if 'certificate verify failed:' in text else ''
-        return 'certificate verify failed' + (' (%s)' % detail if detail else '')
-    if "doesn't match" in text or 'Hostname mismatch' in text:
-        return 'the certificate does not match the host name'
+        match = re.search(r'certificate verify failed: ([^()]+?)\s*(?:\(_ssl|\)|$)', text)
+        return 'certificate verify failed' + (' (%s)' % match.group(1).strip() if match else '')
     if len(inner) < len(text) and inner:
         return inner[:200]
     return text[:200]
