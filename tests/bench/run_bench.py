@@ -666,7 +666,8 @@ def build_report(data):
     mach = data['machine']
     add('Machine: %s CPUs (`nproc`), %s; %s; Python %s; ansible-core %s. Load average at start / end: %s / %s. '
         'Other developers were running test suites on the same 2 cores during the run, so absolute times are noisy; '
-        'ratios from interleaved runs are the more robust figure.'
+        'ratios from interleaved runs are the more robust figure (the load average at the end, over 2 cores, was mostly '
+        'other sessions\' work).'
         % (mach['nproc'], mach['cpu'], mach['os'], mach['python'], data['ansible_core'], mach['load'], data['load_end']))
     add('')
     add('Versions: lightsout.ilo %s; community.general %s (from the `ansible` %s wheel).'
@@ -840,7 +841,8 @@ def profile_lines(data, add):
         add('The module run as a plain process (no Ansible worker): CPU %.3f s, wall %.3f s. Of the CPU, the interpreter and '
             '`import ansible.module_utils.basic` take %.3f s; importing the module with everything it imports (requests, urllib3, '
             'jmespath, our module_utils) %.3f s; the run itself the remaining %.3f s. CPU-time profile (cProfile with a '
-            'process-time clock; profiling inflates it), self time by area:' % (
+            'process-time clock, which counts the CPU of every thread of the process, so time the main thread spends in a '
+            'lock waiting for the worker threads shows up as lock time; profiling inflates it), self time by area:' % (
                 prof['cpu_s'], prof['wall_s'], prof['python_plus_basic_cpu_s'], prof['import_cpu_s'],
                 prof['cpu_s'] - prof['import_cpu_s']))
         add('')
@@ -901,6 +903,10 @@ SPEEDUPS = [
     'on Systems the system GET too: 4 GETs, as many as community.general, with pending values still checked.',
     '`ilo_power` with `wait: false` still reads the system again after the reset (7 requests vs 4 for community.general, of '
     'which 2 are login/logout).',
+    '(e): the play with `ilo_session` runs 6 tasks (login, 4, logout) against 4 for per-task login, and at 50 ms one more '
+    'task (a module process, about 0.4 s here) costs more than the login POST and logout DELETE it saves (2 x 50 ms): '
+    'session reuse is about iLO session limits and slow logins (real iLOs take 0.5 s or more per login), not wall time at '
+    'low latency. `ilo_session absent` also GETs the session before deleting it (one request that could be dropped).',
     'Per host-task, most CPU is Ansible\'s (worker fork, module transfer and the module process start-up: see the `ping` '
     'calibration) and imports in the module process (requests, urllib3, the stdlib modules they pull in); the module\'s '
     'own Python and JSON work is a few milliseconds.',
