@@ -141,5 +141,5 @@ def test_fleet_baseline_example(fleet, tmp_path):
 
     # a second run changes nothing and reboots nobody
     output = run(PLAYBOOK, hosts, ca_path, tmp_path, *extra)
-    assert '0 rebooted' in output, output[-4000:]
+    assert "0 rebooted" in output, output[-4000:]
     assert {name: len(system(ilo)['resets']) for name, (_p, ilo, _u) in hosts.items()} == resets

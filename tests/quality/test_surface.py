@@ -121,3 +121,33 @@ def test_role_argument_specs_load(role, tmp_path):
                             capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert '"main"' in result.stdout and '"options"' in result.stdout
+
+
+def test_troubleshooting_messages_exist_in_the_code():
+    """Every message quoted in the first column of docs/troubleshooting.md is produced by plugins/ (parts between … are)."""
+    import re  # pylint: disable=import-outside-toplevel
+    source = []
+    for directory, _dirs, files in os.walk(os.path.join(ROOT, 'plugins')):
+        for name in files:
+            if name.endswith('.py'):
+                with open(os.path.join(directory, name), encoding='utf-8') as handle:
+                    source.append(handle.read())
+    # join string literals continued on the next line ('abc '\n    'def' -> 'abc def')
+    code = ' '.join(re.sub(r"(['\"])\s*\n\s*\1", '', '\n'.join(source)).split())
+    with open(os.path.join(ROOT, 'docs', 'troubleshooting.md'), encoding='utf-8') as handle:
+        text = handle.read().split('\n## Roles', 1)[0]
+    lines = [line for line in text.splitlines() if line.startswith('| ') and not line.startswith(('| message', '|---'))]
+    missing = []
+    checked = 0
+    for line in lines:
+        first = line.split(' | ')[0]
+        for quoted in re.findall(r'`([^`]+)`', first):
+            for piece in re.split(r'…|\.\.\.', quoted):
+                piece = piece.strip(' .()')
+                if len(piece) < 12 or piece.startswith('Failed to import'):
+                    continue
+                checked += 1
+                if piece not in code and piece.replace("'", "\\'") not in code:
+                    missing.append(piece)
+    assert checked > 50
+    assert not missing, 'docs/troubleshooting.md quotes text the modules do not produce: %s' % missing
