@@ -94,14 +94,17 @@ class AttributeRegistry:
     """The BIOS attribute registry: ``{AttributeName: entry}`` plus its name."""
 
     def __init__(self, body, name=None, uri=None):
-        body = body or {}
+        body = body if isinstance(body, dict) else {}
         entries = body.get('RegistryEntries')
         attrs = entries.get('Attributes') if isinstance(entries, dict) else None
         if attrs is None:
-            attrs = body.get('Attributes') or []
+            attrs = body.get('Attributes')
+        if not isinstance(attrs, list):
+            attrs = []
         self.name = name or body.get('Id') or body.get('RegistryVersion')
         self.uri = uri
-        self.attributes = dict((a['AttributeName'], a) for a in attrs if isinstance(a, dict) and a.get('AttributeName'))
+        self.attributes = dict((a['AttributeName'], a) for a in attrs
+                               if isinstance(a, dict) and isinstance(a.get('AttributeName'), str) and a['AttributeName'])
 
     def __contains__(self, name):
         return name in self.attributes
@@ -221,7 +224,8 @@ def check_value(entry, name, value):
         return ['%s is read-only%s and cannot be set.' % (name, ' (immutable)' if entry.get('Immutable') else '')]
     kind = entry.get('Type')
     if kind == 'Enumeration':
-        allowed = [v.get('ValueName') for v in entry.get('Value') or [] if isinstance(v, dict) and v.get('ValueName') is not None]
+        values = entry.get('Value') if isinstance(entry.get('Value'), list) else []
+        allowed = [v.get('ValueName') for v in values if isinstance(v, dict) and isinstance(v.get('ValueName'), str)]
         if not isinstance(value, str):
             return ['%s is an enumeration: its value must be a string, not the %s %s%s Allowed values: %s.' % (
                 name, _kind(value), _show(value), _type_hint(value, 'string').rstrip('.') + '.', ', '.join(allowed))]
@@ -233,7 +237,7 @@ def check_value(entry, name, value):
     if kind == 'Integer':
         if isinstance(value, bool) or not isinstance(value, int):
             return ['%s is an integer, not the %s %s%s' % (name, _kind(value), _show(value), _type_hint(value, 'integer'))]
-        low, high, step = entry.get('LowerBound'), entry.get('UpperBound'), entry.get('ScalarIncrement')
+        low, high, step = _number(entry.get('LowerBound')), _number(entry.get('UpperBound')), _number(entry.get('ScalarIncrement'))
         if (low is not None and value < low) or (high is not None and value > high):
             return ['%s must be between %s and %s, not %s.' % (
                 name, low if low is not None else '-inf', high if high is not None else 'inf', value)]
@@ -247,16 +251,21 @@ def check_value(entry, name, value):
         if not isinstance(value, str):
             return ['%s is a string, not the %s %s%s' % (name, _kind(value), _show(value), _type_hint(value, 'string'))]
         problems = []
-        low, high, expression = entry.get('MinLength'), entry.get('MaxLength'), entry.get('ValueExpression')
+        low, high, expression = _number(entry.get('MinLength')), _number(entry.get('MaxLength')), entry.get('ValueExpression')
         if low is not None and len(value) < low:
             problems.append('%s must be at least %s characters long, not %d.' % (name, low, len(value)))
         if high is not None and len(value) > high:
             problems.append('%s must be at most %s characters long, not %d.' % (name, high, len(value)))
-        if expression and value and not _matches(expression, value):
+        if isinstance(expression, str) and expression and value and not _matches(expression, value):
             problems.append('%s value %r does not match the pattern %s.' % (name, value, expression))
         return problems
     # Types this module does not know (e.g. a future Boolean): check the JSON type loosely.
     return []
+
+
+def _number(value):
+    """A registry bound as a number, or None when the registry gives something else (never trust a BMC's types)."""
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
 def _matches(expression, value):

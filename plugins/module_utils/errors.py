@@ -102,6 +102,9 @@ def parse_messages(body):
             for key in ('Message', 'Resolution', 'Severity', 'MessageSeverity', 'MessageArgs', 'RelatedProperties'):
                 if key in item and item[key] not in (None, '', []):
                     entry[key] = item[key]
+            for key in ('Message', 'Resolution', 'Severity', 'MessageSeverity'):
+                if key in entry and not isinstance(entry[key], str):
+                    entry[key] = json.dumps(entry[key], sort_keys=True)  # a malformed body: keep it readable, keep it text
             found.append(entry)
     return found
 
