@@ -563,14 +563,15 @@ class Gatherer:
         system_subsets = [s for s in subsets if s in SYSTEM_SUBSETS]
         service_subsets = [s for s in subsets if s in SERVICE_SUBSETS]
 
-        jobs = [('system', body) for body in bodies] + [(name, bodies[0] if bodies else None) for name in service_subsets]
-        results = self._run(jobs, lambda job: (self._system(job[1], system_subsets, generation) if job[0] == 'system'
-                                               else getattr(self, '_' + job[0])(job[1], generation)))
-        for (kind, _body), value in zip(jobs, results):
-            if kind == 'system':
-                facts['systems'].append(value)
-            else:
-                facts[kind] = value
+        # One bounded pool for every (system, subset) pair and every service subset: latency,
+        # not the number of systems or subsets, bounds the wall time.
+        entries = [self._system_entry(body) for body in bodies]
+        jobs = [(entry, body, '_sys_' + name) for entry, body in zip(entries, bodies) for name in system_subsets]
+        jobs += [(facts, bodies[0] if bodies else None, '_' + name) for name in service_subsets]
+        results = self._run(jobs, lambda job: getattr(self, job[2])(job[1], generation))
+        for (target, _body, method), value in zip(jobs, results):
+            target[method.replace('_sys_', '', 1).lstrip('_')] = value
+        facts['systems'].extend(entries)
         if len(facts['systems']) == 1:
             facts['system'] = facts['systems'][0]
         return facts
@@ -586,17 +587,16 @@ class Gatherer:
         if len(jobs) <= 1:
             return [func(j) for j in jobs]
         from concurrent.futures import ThreadPoolExecutor  # pylint: disable=import-outside-toplevel
-        with ThreadPoolExecutor(max_workers=min(max(1, self.workers // 2), len(jobs))) as pool:
+        with ThreadPoolExecutor(max_workers=min(max(1, self.workers), len(jobs))) as pool:
             return list(pool.map(func, jobs))
 
     # ---------------------------------------------------------------- per system
 
-    def _system(self, body, subsets, generation):
+    @staticmethod
+    def _system_entry(body):
         entry = {'id': body.get('Id') or normalize_uri(link_of(body)).split('/')[-1], 'uri': link_of(body)}
         for name in SYSTEM_SUBSETS:
             entry[name] = None
-        for name in subsets:
-            entry[name] = getattr(self, '_sys_' + name)(body, generation)
         return entry
 
     def _sys_system(self, body, generation):
