@@ -874,7 +874,7 @@ def details_lines(data, add):
                 scenario['title'], item['side'], item['label'], len(endpoints),
                 ', '.join('`%s` x %d' % (key, count) for count, key in repeated[:8]) or 'none'))
     add('')
-    add('## Cheap speedups found (not applied)')
+    add('## Cheap speedups found')
     add('')
     for note in SPEEDUPS:
         add('- ' + note)
@@ -887,13 +887,13 @@ def details_lines(data, add):
 
 
 SPEEDUPS = [
-    '`ilo_facts`: the subsets of one system are gathered one after the other (`Gatherer._system` loops over them); only '
-    'systems and service-level subsets run in parallel. Gathering them through the same `_run` pool (3 lines in '
-    'plugins/module_utils/facts.py) was tried on a copy on 2026-11-23 (not committed, the module has its owner): full '
-    'inventory at 50 ms went from 31 requests in 1.20 s on the wire (task 1.70 s) to the same 31 requests in 0.64 s '
-    '(task 1.11 s), within 2x of the floor. The storage chain (Storage -> Drives -> Volumes -> SmartStorage -> '
-    'ArrayControllers -> DiskDrives -> LogicalDrives) stays sequential; reading DMTF Storage and SmartStorage, and '
-    'DiskDrives and LogicalDrives, in parallel would take 3 more rounds off.',
+    'APPLIED after the run above (commit "ilo_facts: gather every (system, subset) pair ... in one bounded pool"): '
+    '`ilo_facts` used to gather the subsets of one system one after the other. It now runs every (system, subset) p'
+    'air and every service subset in one bounded pool. Measured directly with the gatherer at 50 ms, median of 5, a'
+    'uth basic: iLO 5 full inventory 1.15 s -> 0.61 s, iLO 4 1.87 s -> 0.84 s, with the same request counts (29 and'
+    ' 84); the table above predates it (re-run `make bench` to refresh it). The storage chain (Storage -> Drives ->'
+    ' Volumes, SmartStorage -> ArrayControllers -> DiskDrives -> LogicalDrives) is still sequential inside its subs'
+    'et.',
     'No-op tasks with the default `auth: session` cost a login POST and a logout DELETE each (2 of the 5 requests of '
     '`ilo_power on` when already on). With `ilo_session` once per play (scenario e) or `auth: basic` the no-op costs the '
     'same 3 GETs as community.general.',
