@@ -6,7 +6,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-find_python = $(firstword $(foreach c,python$(1) $(wildcard $(HOME)/.pyenv/versions/$(1)*/bin/python$(1)) /usr/bin/python$(1) /usr/local/bin/python$(1),$(shell $(c) -c 'print("$(c)")' 2>/dev/null)))
+find_python = $(firstword $(foreach c,python$(1) $(wildcard $(PYENV_ROOT)/versions/$(1)*/bin/python$(1) $(HOME)/.pyenv/versions/$(1)*/bin/python$(1)) /usr/bin/python$(1) /usr/local/bin/python$(1),$(shell $(c) -c 'print("$(c)")' 2>/dev/null)))
 
 # Lowest and highest ansible-core we support (meta/runtime.yml says >=2.19.0): both are tested.
 CORE_MIN ?= 2.19.14
