@@ -237,3 +237,25 @@ def test_bios_reboot_fails_after_staging(sim):
     assert resets(sim) == []
     check_invariants(sim, 'ilo_bios_settings', result)
     MATRIX[('500 on the reboot after staging', 'ilo_bios_settings')] = 'failed HTTP 500, pending reported, 1 POST'
+
+
+@pytest.mark.parametrize('module', ['ilo_power', 'ilo_bios_settings'])
+def test_server_never_gets_there_within_wait_timeout(sim, module):
+    """The OS ignores the graceful request: the task fails at wait_timeout, one action sent, session deleted."""
+    sim.ilos[0].set_config({'ignore_graceful': True})
+    if module == 'ilo_power':
+        args = dict(state='graceful_off', wait_timeout=1)
+    else:
+        sim.ilos[0].set_config({'ignore_graceful': True, 'post_duration_s': 30})
+        args = dict(attributes={'AdminName': 'Reliability'}, reboot=True, reboot_type='force', wait_timeout=1)
+    started = time.monotonic()
+    result = run_module(module, connection(sim, **args))
+    elapsed = time.monotonic() - started
+    msg = assert_clear_failure(result)
+    assert elapsed < 5, elapsed
+    assert endpoint_count(sim, 'POST', 'computersystem.reset') == 1
+    if module == 'ilo_bios_settings':
+        assert result.get('pending') == {'AdminName': 'Reliability'} or 'AdminName' in msg, result
+    info = sessions(sim)
+    assert info['open'] == [] and info['created_total'] == info['deleted_total'], info
+    MATRIX[('server not there within wait_timeout', module)] = 'failed after %.1fs, 1 POST, session deleted' % elapsed
