@@ -120,7 +120,8 @@ def render(name, data):
         lines += ['## Attributes', '', '| attribute | support | details |', '|---|---|---|']
         for attr in sorted(doc['attributes']):
             spec = doc['attributes'][attr]
-            lines.append('| %s | %s | %s |' % (attr, spec.get('support', ''), cell('<br>'.join(paragraphs(spec.get('details')) or paragraphs(spec.get('description'))))))
+            details = paragraphs(spec.get('details')) or paragraphs(spec.get('description'))
+            lines.append('| %s | %s | %s |' % (attr, spec.get('support', ''), cell('<br>'.join(details))))
         lines.append('')
     if doc.get('notes'):
         lines += ['## Notes', ''] + ['- %s' % p for p in paragraphs(doc['notes'])] + ['']
