@@ -107,8 +107,12 @@ def normalize_uri(uri):
         return None
     text = str(uri)
     if '://' in text:
-        parts = urlsplit(text)
-        text = parts.path + ('?' + parts.query if parts.query else '')
+        try:
+            parts = urlsplit(text)
+            text = parts.path + ('?' + parts.query if parts.query else '')
+        except ValueError:  # e.g. a malformed IPv6 literal in a link a BMC sent: keep the path after the host
+            rest = text.split('://', 1)[1]
+            text = '/' + rest.split('/', 1)[1] if '/' in rest else '/'
     path, sep, query = text.partition('?')
     path = path.lower()
     while len(path) > 1 and path.endswith('/'):

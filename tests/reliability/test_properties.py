@@ -37,7 +37,9 @@ PATHS = st.lists(SEGMENT, min_size=0, max_size=5).map(lambda parts: '/' + '/'.jo
 # ---------------------------------------------------------------------------------- URIs
 
 @FAST
-@given(st.text(max_size=60))
+@given(st.one_of(st.text(max_size=60), st.text(max_size=30).map(lambda t: 'https://' + t)))
+@example('http://[x/Redfish/v1/')
+@example('https://[::1/redfish')
 def test_normalize_uri_never_raises_and_is_idempotent(text):
     once = normalize_uri(text)
     assert normalize_uri(once) == once
