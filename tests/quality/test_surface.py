@@ -151,3 +151,25 @@ def test_troubleshooting_messages_exist_in_the_code():
                     missing.append(piece)
     assert checked > 50
     assert not missing, 'docs/troubleshooting.md quotes text the modules do not produce: %s' % missing
+
+
+def test_tarball_ships_roles_docs_and_ee(tmp_path):
+    """The galaxy tarball installs into a clean collections path with the roles (argument specs readable from there),
+    the execution environment definition and the docs."""
+    _collections, source = copy(tmp_path)
+    subprocess.run([tool('ansible-galaxy'), 'collection', 'build', '--output-path', str(tmp_path / 'dist')],
+                   cwd=source, check=True, capture_output=True)
+    tarball = [name for name in os.listdir(str(tmp_path / 'dist')) if name.endswith('.tar.gz')]
+    assert len(tarball) == 1, tarball
+    clean = str(tmp_path / 'clean')
+    env = tool_env(tmp_path, clean)
+    subprocess.run([tool('ansible-galaxy'), 'collection', 'install', '-p', clean, str(tmp_path / 'dist' / tarball[0])],
+                   env=env, check=True, capture_output=True)
+    installed = os.path.join(clean, 'ansible_collections', 'lightsout', 'ilo')
+    for path in ['meta/execution-environment.yml', 'meta/requirements.txt', 'requirements.txt', 'docs/awx.md', 'docs/modules/ilo_power.md',
+                 'docs/examples/demo.yml'] + ['roles/%s/meta/argument_specs.yml' % r for r in ROLES]:
+        assert os.path.isfile(os.path.join(installed, path)), path
+    result = subprocess.run([tool('ansible-doc'), '-t', 'role', '-l', 'lightsout.ilo'], env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    for role in ROLES:
+        assert 'lightsout.ilo.%s' % role in result.stdout, result.stdout
