@@ -104,7 +104,8 @@ def read_report(report_dir):
         for row in csv.DictReader(handle, delimiter='\t'):
             counts[row['Result']] += 1
             if row['Result'] in ('FAIL', 'WARN'):
-                fails[row['Result'] + ' ' + row['Assertion'] if row['Result'] == 'WARN' else row['Assertion']].append('%s %s %s: %s' % (row['Method'], row['URI'], row['Status code'], row['Message']))
+                key = 'WARN ' + row['Assertion'] if row['Result'] == 'WARN' else row['Assertion']
+                fails[key].append('%s %s %s: %s' % (row['Method'], row['URI'], row['Status code'], row['Message']))
     return counts, dict(fails)
 
 
