@@ -66,19 +66,21 @@ help:
 	@echo "make build       build the collection tarball with ansible-galaxy"
 	@echo "make clean       remove .build, venvs and test output"
 
+# $(call test_venv,DIR,PYTHON,ANSIBLE_CORE_VERSION,VARIABLE): a venv with ansible-core and the test requirements,
+# and ansible-test's pip bootstrap primed for it.
+define test_venv
+	@test -n "$(2)" || { echo "No Python for $(1): set $(4)=/path/to/python"; exit 1; }
+	$(2) -m venv $(1)
+	$(1)/bin/python -m pip install --quiet --disable-pip-version-check 'ansible-core==$(3)' -r test-requirements.txt
+	$(1)/bin/python tests/utils/prime_ansible_test.py
+	@touch $(1)/.stamp
+endef
+
 $(VENV)/.stamp: requirements.txt test-requirements.txt tests/utils/prime_ansible_test.py
-	@test -n "$(PYTHON_MIN)" || { echo "Python 3.11 not found (set PYTHON_MIN=/path/to/python3.11)"; exit 1; }
-	$(PYTHON_MIN) -m venv $(VENV)
-	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check 'ansible-core==$(CORE_MIN)' -r test-requirements.txt
-	$(VENV)/bin/python tests/utils/prime_ansible_test.py
-	@touch $@
+	$(call test_venv,$(VENV),$(PYTHON_MIN),$(CORE_MIN),PYTHON_MIN)
 
 $(VENV_MAX)/.stamp: requirements.txt test-requirements.txt tests/utils/prime_ansible_test.py
-	@test -n "$(PYTHON_MAX)" || { echo "Python 3.12 not found (set PYTHON_MAX=/path/to/python3.12)"; exit 1; }
-	$(PYTHON_MAX) -m venv $(VENV_MAX)
-	$(VENV_MAX)/bin/python -m pip install --quiet --disable-pip-version-check 'ansible-core==$(CORE_MAX)' -r test-requirements.txt
-	$(VENV_MAX)/bin/python tests/utils/prime_ansible_test.py
-	@touch $@
+	$(call test_venv,$(VENV_MAX),$(PYTHON_MAX),$(CORE_MAX),PYTHON_MAX)
 
 venv: $(VENV)/.stamp
 venvs: $(VENV)/.stamp $(VENV_MAX)/.stamp

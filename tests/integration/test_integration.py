@@ -21,7 +21,7 @@ import sys
 
 import pytest
 
-from ilotest import COLLECTIONS, fresh, open_sessions  # pylint: disable=import-error
+from ilotest import ansible_env, fresh, open_sessions  # pylint: disable=import-error
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TARGETS = sorted(d for d in os.listdir(os.path.join(HERE, 'targets'))
@@ -51,21 +51,6 @@ def profiles_of(target):
 
 
 CASES = [(t, p) for t in TARGETS for p in profiles_of(t) if p not in MOCKUPS or os.path.isdir(MOCKUPS[p])]
-
-
-def ansible_env(tmp_path):
-    env = dict(os.environ)
-    env.update({
-        'ANSIBLE_COLLECTIONS_PATH': COLLECTIONS,
-        'ANSIBLE_HOME': str(tmp_path / 'ansible-home'),
-        'ANSIBLE_NOCOLOR': '1',
-        'ANSIBLE_RETRY_FILES_ENABLED': '0',
-        'ANSIBLE_LOCALHOST_WARNING': '0',
-        'ANSIBLE_PYTHON_INTERPRETER': sys.executable,
-    })
-    for name in ('REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE', 'ILO_HOST', 'ILO_USERNAME', 'ILO_PASSWORD'):
-        env.pop(name, None)
-    return env
 
 
 def run_playbook(playbook, inventory_vars, tmp_path, extra_args=()):

@@ -16,7 +16,7 @@ import sys
 
 import pytest
 
-from ilotest import COLLECTIONS, ROOT, fresh  # pylint: disable=import-error
+from ilotest import ROOT, ansible_env, fresh  # pylint: disable=import-error
 
 PLAYBOOK = os.path.join(ROOT, 'docs', 'examples', 'fleet_baseline.yml')
 PROFILE = {'AdminName': 'Lights-Out Ops', 'ProcHyperthreading': 'Disabled'}
@@ -71,14 +71,7 @@ def run(playbook, hosts, ca_path, tmp_path, *args):
     inventory = tmp_path / 'inventory.ini'
     inventory.write_text('[ilo]\n%s\n\n[ilo:vars]\nilo_ca=%s\nansible_python_interpreter=%s\n' % (
         '\n'.join('%s ansible_host=%s' % (name, url) for name, (_profile, _ilo, url) in hosts.items()), ca_path, sys.executable))
-    env = dict(os.environ)
-    for name in ('REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE', 'ILO_HOST'):
-        env.pop(name, None)
-    env.update({
-        'ANSIBLE_COLLECTIONS_PATH': COLLECTIONS, 'ANSIBLE_HOME': str(tmp_path / 'ansible-home'), 'ANSIBLE_NOCOLOR': '1',
-        'ANSIBLE_RETRY_FILES_ENABLED': '0', 'ANSIBLE_LOCALHOST_WARNING': '0', 'ANSIBLE_PYTHON_INTERPRETER': sys.executable,
-        'ILO_USERNAME': 'Administrator', 'ILO_PASSWORD': 'password',
-    })
+    env = ansible_env(tmp_path, ILO_USERNAME='Administrator', ILO_PASSWORD='password')
     command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', str(inventory), playbook] + list(args)
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, check=False)
     output = result.stdout + result.stderr

@@ -12,7 +12,7 @@ import os
 import subprocess
 import sys
 
-from ilotest import COLLECTIONS, fresh  # pylint: disable=import-error
+from ilotest import ansible_env, fresh  # pylint: disable=import-error
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -24,12 +24,7 @@ def test_faults_through_ansible_playbook(simulators, tmp_path):
     ilo.add_fault({'kind': 'drop', 'count': 1, 'match': {'method': 'POST', 'path': 'computersystem.reset'}})
     out = tmp_path / 'out'
     out.mkdir()
-    env = dict(os.environ)
-    for name in ('REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE', 'ILO_HOST', 'ILO_USERNAME', 'ILO_PASSWORD'):
-        env.pop(name, None)
-    env.update({'ANSIBLE_COLLECTIONS_PATH': COLLECTIONS, 'ANSIBLE_HOME': str(tmp_path / 'home'), 'ANSIBLE_NOCOLOR': '1',
-                'ANSIBLE_RETRY_FILES_ENABLED': '0', 'ANSIBLE_LOCALHOST_WARNING': '0', 'ANSIBLE_PYTHON_INTERPRETER': sys.executable,
-                'ANSIBLE_INVENTORY_UNPARSED_WARNING': '0'})
+    env = ansible_env(tmp_path)
     variables = tmp_path / 'vars.json'
     variables.write_text(json.dumps({'ilo_url': fleet.urls[0], 'ilo_ca': fleet.ca_path, 'out_dir': str(out),
                                      'ansible_python_interpreter': sys.executable}))

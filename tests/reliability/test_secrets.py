@@ -18,7 +18,7 @@ import sys
 
 import pytest
 
-from ilotest import COLLECTIONS, fresh  # pylint: disable=import-error
+from ilotest import ansible_env, fresh  # pylint: disable=import-error
 from relkit import SECRET_CHECKS  # pylint: disable=import-error
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -53,22 +53,7 @@ def secret_sim(simulators):
 
 
 def playbook_env(tmp_path, **extra):
-    env = dict(os.environ)
-    for name in ('REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE', 'ILO_HOST', 'ILO_USERNAME', 'ILO_PASSWORD', 'ANSIBLE_DEBUG'):
-        env.pop(name, None)
-    env.update({
-        'ANSIBLE_COLLECTIONS_PATH': COLLECTIONS,
-        'ANSIBLE_HOME': str(tmp_path / 'ansible-home'),
-        'ANSIBLE_NOCOLOR': '1',
-        'ANSIBLE_RETRY_FILES_ENABLED': '0',
-        'ANSIBLE_LOCALHOST_WARNING': '0',
-        'ANSIBLE_LOG_PATH': str(tmp_path / 'ansible.log'),
-        'ANSIBLE_PYTHON_INTERPRETER': sys.executable,
-        'ANSIBLE_INVENTORY_UNPARSED_WARNING': '0',
-    })
-    env.update(extra)
-    return env
-
+    return ansible_env(tmp_path, ANSIBLE_LOG_PATH=str(tmp_path / 'ansible.log'), **extra)
 
 def run(playbook, tmp_path, variables, env, verbosity='-vvvv'):
     extra = tmp_path / 'vars.json'

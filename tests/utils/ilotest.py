@@ -64,3 +64,26 @@ def fresh(fleet):
 def open_sessions(fleet):
     """How many sessions are open on all iLOs of a fleet."""
     return sum(len(ilo.session_info()['open']) for ilo in fleet.ilos)
+
+
+def ansible_env(tmp_path, **extra):
+    """The environment for an ansible-playbook run against the simulator.
+
+    The collection under test, a private ANSIBLE_HOME, the test venv's Python, and none of the
+    caller's CA-bundle, ILO_* or ANSIBLE_DEBUG variables; ``extra`` adds or overrides.
+    """
+    env = dict(os.environ)
+    for name in ('REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE', 'ILO_HOST', 'ILO_USERNAME', 'ILO_PASSWORD', 'ILO_CA_PATH',
+                 'ILO_VALIDATE_CERTS', 'ANSIBLE_DEBUG'):
+        env.pop(name, None)
+    env.update({
+        'ANSIBLE_COLLECTIONS_PATH': COLLECTIONS,
+        'ANSIBLE_HOME': str(tmp_path / 'ansible-home'),
+        'ANSIBLE_NOCOLOR': '1',
+        'ANSIBLE_RETRY_FILES_ENABLED': '0',
+        'ANSIBLE_LOCALHOST_WARNING': '0',
+        'ANSIBLE_INVENTORY_UNPARSED_WARNING': '0',
+        'ANSIBLE_PYTHON_INTERPRETER': sys.executable,
+    })
+    env.update(extra)
+    return env
