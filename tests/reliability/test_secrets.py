@@ -55,6 +55,7 @@ def secret_sim(simulators):
 def playbook_env(tmp_path, **extra):
     return ansible_env(tmp_path, ANSIBLE_LOG_PATH=str(tmp_path / 'ansible.log'), **extra)
 
+
 def run(playbook, tmp_path, variables, env, verbosity='-vvvv'):
     extra = tmp_path / 'vars.json'
     extra.write_text(json.dumps(variables))
