@@ -36,7 +36,7 @@ from ansible_collections.lightsout.ilo.plugins.module_utils.errors import (
     parse_messages,
     split_message_id,
 )
-from ansible_collections.lightsout.ilo.plugins.module_utils.service import dig, last_segment
+from ansible_collections.lightsout.ilo.plugins.module_utils.service import dig
 
 # Top-level keys of an iLO 4 flat HpBios body (current or settings) that are not attributes.
 FLAT_METADATA = frozenset(['Type', 'Name', 'Description', 'AttributeRegistry', 'Id', 'Modified', 'SettingsResult',
@@ -140,29 +140,10 @@ class AttributeRegistry:
             return None
         wanted = str(registry_name).lower()
         try:
-            members = service.members(service.root_link('Registries'))
+            found = service.registry_file(lambda names: wanted in names, likely=wanted)
         except IloDiscoveryError:
             return None
-        # Read the likely member (named after the registry) first, the others only if needed.
-        ordered = sorted(members, key=lambda u: last_segment(u) != wanted)
-        for uri in ordered:
-            entry = service.client.get(uri).json or {}
-            names = [str(entry.get(k) or '').lower() for k in ('Registry', 'Id')] + [last_segment(uri)]
-            if wanted not in names:
-                continue
-            locations = [loc for loc in entry.get('Location') or [] if isinstance(loc, dict)]
-            locations.sort(key=lambda loc: loc.get('Language') not in (None, 'en'))
-            for location in locations:
-                target = location.get('Uri')
-                if isinstance(target, dict):
-                    target = target.get('extref')
-                if not target:
-                    continue
-                body = service.client.get(target).json
-                if isinstance(body, dict):
-                    return cls(body, name=registry_name, uri=target)
-            return None
-        return None
+        return cls(found[1], name=registry_name, uri=found[0]) if found else None
 
 
 # ---------------------------------------------------------------------------------- validation

@@ -446,7 +446,7 @@ class RedfishClient:
                 raise _RetryableError(IloTimeoutError(
                     'Could not connect to %s within %s s: %s.' % (self.base_url, self.timeout[0], _reason(exc)),
                     method=method, uri=uri), before_send=True)
-            except requests.exceptions.ReadTimeout as exc:
+            except requests.exceptions.ReadTimeout:
                 raise _RetryableError(IloTimeoutError(
                     '%s %s: no answer from %s within %s s (timeout).%s' % (
                         method, uri, self.base_url, self.timeout[1],

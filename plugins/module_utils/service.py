@@ -165,29 +165,46 @@ class IloService:
         text = entry.get('Message') or entry.get('Description')
         return (text, entry.get('Resolution'))
 
+    def registry_file(self, matches, likely=None):
+        """``(uri, body)`` of the registry whose Registries member ``matches(names)``, else None.
+
+        ``names`` are the member's lower-cased ``Registry``, ``Id`` and last URI segment. The
+        member whose last segment is ``likely`` is read first; the registry itself is the
+        member's English (or language-less) ``Location[].Uri`` (``Uri.extref`` on some iLOs).
+        """
+        members = self.members(self.root_link('Registries'))
+        for uri in sorted(members, key=lambda u: last_segment(u) != likely):
+            entry = self.client.get(uri).json or {}
+            names = [str(entry.get(k) or '').lower() for k in ('Registry', 'Id')] + [last_segment(uri)]
+            if not matches(names):
+                continue
+            locations = [loc for loc in entry.get('Location') or [] if isinstance(loc, dict)]
+            locations.sort(key=lambda loc: loc.get('Language') not in (None, 'en'))
+            for location in locations:
+                target = location.get('Uri')
+                target = target.get('extref') if isinstance(target, dict) else target
+                if not target:
+                    continue
+                body = self.client.get(target).json
+                if isinstance(body, dict):
+                    return target, body
+            return None
+        return None
+
     def _message_registry(self, registry, version):
         wanted = ('%s.%s' % (registry, version)).lower() if version else registry.lower()
-        if wanted in self._registries:
-            return self._registries[wanted]
-        found = None
-        try:
-            for uri in self.members(self.root_link('Registries')):
-                entry = self.client.get(uri).json or {}
-                name = str(entry.get('Registry') or entry.get('Id') or last_segment(uri)).lower()
-                if not (name == wanted or name.startswith(wanted + '.') or (not version and name.startswith(registry.lower() + '.'))):
-                    continue
-                for location in entry.get('Location') or []:
-                    target = location.get('Uri')
-                    target = target.get('extref') if isinstance(target, dict) else target
-                    if target and (location.get('Language') in (None, 'en')):
-                        found = self.client.get(target).json
-                        break
-                if found:
-                    break
-        except IloError:
-            found = None
-        self._registries[wanted] = found
-        return found
+        if wanted not in self._registries:
+            prefix = registry.lower() + '.'
+
+            def matches(names):
+                return any(n == wanted or n.startswith(wanted + '.') or (not version and n.startswith(prefix)) for n in names if n)
+
+            try:
+                found = self.registry_file(matches)
+            except IloError:
+                found = None
+            self._registries[wanted] = found[1] if found else None
+        return self._registries[wanted]
 
     def describe(self, error):
         """Fill in Message/Resolution that iLO left out, from the registry. Never raises."""
