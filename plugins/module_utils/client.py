@@ -329,6 +329,16 @@ class RedfishClient:
         self._cache[key] = response
         return response
 
+    def remember(self, uri, body):
+        """Cache a resource's body that arrived inside another answer (an expanded collection member).
+
+        A read already cached wins. The remembered body has no headers: its ETag is its
+        ``@odata.etag``, if any; writes that need a current ETag read ``fresh``.
+        """
+        response = Response('GET', uri, 200, {}, b'')
+        response.json = body
+        self._cache.setdefault(normalize_uri(uri), response)
+
     def forget(self, uri=None):
         """Drop cached reads: one URI, or everything."""
         if uri is None:

@@ -43,6 +43,7 @@ except ImportError:
 
 from ansible_collections.lightsout.ilo.plugins.module_utils.client import link_of, normalize_uri
 from ansible_collections.lightsout.ilo.plugins.module_utils.errors import IloError, IloNotFoundError, IloValidationError
+from ansible_collections.lightsout.ilo.plugins.module_utils.service import is_expanded
 
 SUBSETS = ('system', 'processors', 'memory', 'storage', 'network', 'firmware', 'power', 'thermal',
            'manager', 'bios', 'boot', 'logs')
@@ -439,23 +440,16 @@ class Gatherer:
         self._store = {}
         self._inflight = {}
         self._lock = threading.Lock()
-        self._expand = None
 
     # ---------------------------------------------------------------- reads
 
     @property
     def expand(self):
-        if self._expand is None:
-            feature = search('ProtocolFeaturesSupported.ExpandQuery', self.service.root or {})
-            self._expand = bool(isinstance(feature, dict) and (feature.get('Levels') or feature.get('ExpandAll'))
-                                and feature.get('MaxLevels', 1) >= 1)
-        return self._expand
+        return self.service.expand_supported
 
     def _remember(self, body):
-        uri = link_of(body) if isinstance(body, dict) else None
-        if uri and '#' not in uri:
-            with self._lock:
-                self._store.setdefault(normalize_uri(uri), body)
+        with self._lock:
+            self._store.setdefault(normalize_uri(link_of(body)), body)
 
     def get(self, uri, params=None, optional=True):
         """The JSON body of ``uri`` (dict), or None when it is missing (404) and ``optional``."""
@@ -515,9 +509,9 @@ class Gatherer:
             items = search('links.Member', body) or []
         if limit_last is not None:
             items = items[-limit_last:] if limit_last else []
-        expanded = [m for m in items if isinstance(m, dict) and len(m) > 1 and link_of(m)]
-        for item in expanded:
-            self._remember(item)
+        for item in items:
+            if is_expanded(item):
+                self._remember(item)
         uris = [link_of(m) for m in items if link_of(m)]
         bodies = self.get_many([u for u in uris if normalize_uri(u) not in self._store])
         del bodies

@@ -27,7 +27,9 @@ ROOT_PATH = r'^/redfish/v1/?$'
 SCENARIOS = {
     'ilo_session': dict(args={'state': 'present'}, read=('GET', ROOT_PATH), write=('POST', 'sessionservice/sessions$')),
     'ilo_facts': dict(args={'gather_subset': ['system', 'bios']}, read=('GET', 'systems/1/bios/?$'), write=None),
-    'ilo_power': dict(args={'state': 'restarted'}, read=('GET', 'systems/1/?$'), write=('POST', 'computersystem.reset')),
+    # The Systems collection: on iLO 5 it is read with $expand and holds the system, so it is ilo_power's read before
+    # the reset (a fault on the system itself would land on the polling after the reset instead).
+    'ilo_power': dict(args={'state': 'restarted'}, read=('GET', 'systems/?$'), write=('POST', 'computersystem.reset')),
     'ilo_bios_settings': dict(args={'attributes': {'AdminName': 'Reliability'}, 'reboot': True, 'reboot_type': 'force'},
                               read=('GET', 'bios/settings/?$'), write=('PATCH', 'bios/settings/?$')),
 }

@@ -20,6 +20,7 @@ from ansible_collections.lightsout.ilo.plugins.module_utils.errors import (
     IloTLSError,
 )
 from ansible_collections.lightsout.ilo.plugins.module_utils.service import IloService
+from ilotest import fresh
 
 USER, PASSWORD = 'Administrator', 'password'
 
@@ -270,6 +271,7 @@ def test_non_json_error_body_is_summarised():
 def test_cache_fetches_once_and_writes_invalidate(ilo5):
     with make(ilo5) as client:
         uri = system_uri(client)
+        client.forget()  # the expanded Systems read remembered the system: start from an empty cache
         client.get(uri)
         client.get(uri)
         client.get(uri.lower().rstrip('/'))
@@ -277,3 +279,31 @@ def test_cache_fetches_once_and_writes_invalidate(ilo5):
         client.patch(uri, {'AssetTag': 'x'})
         assert client.get(uri).json['AssetTag'] == 'x'
         assert counts(ilo5)['by_endpoint']['GET /redfish/v1/systems/1'] == 2
+
+
+def test_expanded_collection_members_cost_no_further_request(ilo5):
+    """iLO 5 advertises $expand: finding the system and reading it is one GET of Systems?$expand=.."""
+    with make(ilo5, auth='basic') as client:
+        service = IloService(client)
+        assert service.expand_supported
+        uri = service.system_uri()
+        system = client.get(uri).json
+        assert system['Id'] == '1' and system['PowerState'] in ('On', 'Off')
+        seen = counts(ilo5)['by_endpoint']
+        assert seen.get('GET /redfish/v1/systems/1', 0) == 0
+        assert seen['GET /redfish/v1/systems'] == 1
+        # A fresh read still goes to the iLO (power polling, ETags for writes).
+        client.get(uri, fresh=True)
+        assert counts(ilo5)['by_endpoint']['GET /redfish/v1/systems/1'] == 1
+
+
+def test_no_expand_without_the_feature(simulators):
+    """iLO 4 advertises no ProtocolFeaturesSupported: collections are read plainly, members one by one."""
+    fleet = fresh(simulators('ilo4'))
+    with make(fleet, auth='basic') as client:
+        service = IloService(client)
+        assert not service.expand_supported
+        uri = service.system_uri()
+        client.get(uri)
+        seen = counts(fleet)['by_endpoint']
+        assert seen['GET /redfish/v1/systems/1'] == 1 and seen['GET /redfish/v1/systems'] == 1
