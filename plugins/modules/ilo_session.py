@@ -195,11 +195,12 @@ class IloSessionModule(IloModule):
         if given.get('hostname') and self.params['hostname'] and \
                 normalize_base_url(given['hostname']) != normalize_base_url(self.params['hostname']):
             raise IloValidationError('The session belongs to %s, not to %s.' % (given['hostname'], self.params['hostname']))
-        if not self.session_alive(given['uri']):
+        if self.check_mode:
+            # Nothing is deleted: one GET of the session tells whether a run would change anything.
+            self.result['changed'] = self.session_alive(given['uri'])
             return
-        self.result['changed'] = True
-        if not self.check_mode:
-            self.result['changed'] = self.client.logout(given['uri'])
+        # The DELETE itself says whether the session was still there (404 or 401 when it was not).
+        self.result['changed'] = self.client.logout(given['uri'])
 
 
 def main():
