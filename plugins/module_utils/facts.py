@@ -43,7 +43,7 @@ except ImportError:
 
 from ansible_collections.lightsout.ilo.plugins.module_utils.client import link_of, normalize_uri
 from ansible_collections.lightsout.ilo.plugins.module_utils.errors import IloError, IloNotFoundError, IloValidationError
-from ansible_collections.lightsout.ilo.plugins.module_utils.service import is_expanded
+from ansible_collections.lightsout.ilo.plugins.module_utils.service import EXPAND_MEMBERS, is_expanded
 
 SUBSETS = ('system', 'processors', 'memory', 'storage', 'network', 'firmware', 'power', 'thermal',
            'manager', 'bios', 'boot', 'logs')
@@ -443,10 +443,6 @@ class Gatherer:
 
     # ---------------------------------------------------------------- reads
 
-    @property
-    def expand(self):
-        return self.service.expand_supported
-
     def _remember(self, body):
         with self._lock:
             self._store.setdefault(normalize_uri(link_of(body)), body)
@@ -497,11 +493,8 @@ class Gatherer:
         """Member bodies of a collection (optionally only the last ``limit_last``), in member order."""
         if not collection_uri:
             return []
-        if self.expand:
-            # One (larger) answer instead of one request per member: latency, not size, bounds a BMC.
-            body = self.get(collection_uri, params={'$expand': '.'})
-        else:
-            body = self.get(collection_uri)
+        # Expanded where supported: one (larger) answer instead of one request per member; latency, not size, bounds a BMC.
+        body = self.get(collection_uri, params=EXPAND_MEMBERS if self.service.expand_supported else None)
         if not body:
             return []
         items = body.get('Members')
@@ -535,7 +528,7 @@ class Gatherer:
                 'vendor': info['vendor'],
                 'redfish_version': info['redfish_version'],
                 'uuid': root.get('UUID'),
-                'expand_supported': self.expand,
+                'expand_supported': service.expand_supported,
             },
             'systems': [],
             'system': None,

@@ -37,6 +37,10 @@ def dig(body, path, default=None):
     return value
 
 
+# The query that returns a collection's members in its own answer (one level, the members themselves).
+EXPAND_MEMBERS = {'$expand': '.'}
+
+
 def is_expanded(member):
     """True for a collection member that came back as the resource itself, not a bare link."""
     uri = link_of(member) if isinstance(member, dict) else None
@@ -136,7 +140,7 @@ class IloService:
         """
         if not self.expand_supported:
             return self.client.get(collection_uri).json or {}
-        body = self.client.get(collection_uri, params={'$expand': '.'}).json or {}
+        body = self.client.get(collection_uri, params=EXPAND_MEMBERS).json or {}
         for member in body.get('Members') or []:
             if is_expanded(member):
                 self.client.remember(link_of(member), member)

@@ -25,15 +25,18 @@ ROOT_TEXT = '{"systems": {"@odata.id": "/redfish/v1/systems/"}, "chassis": {"@od
 SYSTEMS_TEXT = '{"members": [{"@odata.id": "/redfish/v1/systems/1/"}]}'
 
 
+def root_then_systems():
+    """The service root (depth 1), then Systems (depth 2), each 50 ms."""
+    return [req(0.0, 'GET', '/redfish/v1', ROOT_TEXT), req(0.1, 'GET', '/redfish/v1/systems', SYSTEMS_TEXT)]
+
+
 def test_chain_of_links_is_sequential():
-    log = [req(0.0, 'GET', '/redfish/v1', ROOT_TEXT), req(0.1, 'GET', '/redfish/v1/systems', SYSTEMS_TEXT),
-           req(0.2, 'GET', '/redfish/v1/systems/1', '{}')]
+    log = root_then_systems() + [req(0.2, 'GET', '/redfish/v1/systems/1', '{}')]
     assert run_bench.dependency_depth(log) == 3
 
 
 def test_reads_named_by_one_response_are_one_round():
-    log = [req(0.0, 'GET', '/redfish/v1', ROOT_TEXT), req(0.1, 'GET', '/redfish/v1/systems', SYSTEMS_TEXT),
-           req(0.2, 'GET', '/redfish/v1/chassis', '{}')]
+    log = root_then_systems() + [req(0.2, 'GET', '/redfish/v1/chassis', '{}')]
     # chassis is named by the root: it could have been read beside Systems although it came later
     assert run_bench.dependency_depth(log) == 2
 
@@ -44,8 +47,7 @@ def test_a_get_sent_before_its_link_arrived_is_not_linked_to_it():
 
 
 def test_an_unnamed_uri_depends_on_the_deepest_read_before_it():
-    log = [req(0.0, 'GET', '/redfish/v1', ROOT_TEXT), req(0.1, 'GET', '/redfish/v1/systems', SYSTEMS_TEXT),
-           req(0.2, 'GET', '/redfish/v1/nowhere', '{}')]
+    log = root_then_systems() + [req(0.2, 'GET', '/redfish/v1/nowhere', '{}')]
     assert run_bench.dependency_depth(log) == 3
 
 
@@ -58,9 +60,8 @@ def test_reads_wait_for_the_login_that_issued_their_token():
 
 
 def test_writes_follow_everything_answered_and_repeated_reads_count_once():
-    log = [req(0.0, 'GET', '/redfish/v1', ROOT_TEXT), req(0.1, 'GET', '/redfish/v1/systems', SYSTEMS_TEXT),
-           req(0.2, 'GET', '/redfish/v1/systems/1', '{}'), req(0.3, 'PATCH', '/redfish/v1/systems/1'),
-           req(0.4, 'GET', '/redfish/v1/systems/1', '{}')]
+    log = root_then_systems() + [req(0.2, 'GET', '/redfish/v1/systems/1', '{}'), req(0.3, 'PATCH', '/redfish/v1/systems/1'),
+                                 req(0.4, 'GET', '/redfish/v1/systems/1', '{}')]
     assert run_bench.dependency_depth(log) == 4
 
 
