@@ -75,6 +75,11 @@ PROFILES = {
     }),
 }
 RESULTS = ('PASS', 'WARN', 'FAIL', 'NOT_TESTED')
+# The validator judges the X-Auth-Token of one login with NIST's monobit and runs tests at p < 0.01
+# (utils.random_sequence). Tokens from secrets.token_hex(16), the simulator's, fail it 1.8% of the time
+# (measured on 20,000), so with three profiles about one run in 20 sees this WARN in place of a PASS.
+# It says nothing about the service: counted as the PASS it stands for, and shown as a warning.
+TOKEN_RANDOMNESS_WARN = 'WARN RESP_HEADERS_X_AUTH_TOKEN'
 TIMEOUT_S = 100
 
 
@@ -161,11 +166,12 @@ def test_protocol_validator(profile, validator_runs, record_property):
     assert not unexpected, 'new FAILs (fix the simulator, or allow-list them with a source) - %s\n%s' % (summary, unexpected)
     assert set(fails) == set(allowed), 'allow-listed FAILs that now pass (remove them from PROFILES) - %s: %s' % (
         summary, sorted(set(allowed) - set(fails)))
+    chance = warns.get(TOKEN_RANDOMNESS_WARN, [])
+    assert len(chance) <= 1 and all('may not be sufficiently random' in message for message in chance), chance
     if warns:
-        # Seen once, only on a loaded machine and not reproducible on a quiet one: shown in the
-        # run's summary (pytest warnings), not fatal. FAILs stay strict.
+        # Shown in the run's summary (pytest warnings), not fatal; FAILs stay strict.
         warnings.warn('rf_protocol_validator WARNs on %s: %s' % (profile, warns))
-    assert counts['PASS'] >= floor, 'PASS below the floor %d - %s' % (floor, summary)
+    assert counts['PASS'] + len(chance) >= floor, 'PASS below the floor %d - %s' % (floor, summary)
 
 
 def test_allow_list_is_documented():
