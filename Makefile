@@ -27,11 +27,16 @@ SHARED ?= $(abspath ../shared)
 PEERS := rfpv ilorest
 PEER_STAMPS := $(PEERS:%=$(BUILD)/venv-%/.stamp)
 
-# Simulator options (make simulator PROFILE=ilo5 PORT=8443 COUNT=1 MOCKUP=dir LATENCY_MS=0)
+# Simulator options (make simulator PROFILE=ilo5 PORT=8443 COUNT=1 MOCKUP=dir LATENCY_MS=0
+#                    SERVICE_TIMES=none|realistic|ilo4|ilo5|ilo6 WORKERS=0 (1 = serial BMC, 0 = unlimited) TIME_SCALE=1 SEED=0)
 PROFILE ?= ilo5
 PORT ?= 8443
 COUNT ?= 1
 LATENCY_MS ?= 0
+SERVICE_TIMES ?= none
+WORKERS ?= 0
+TIME_SCALE ?= 1
+SEED ?= 0
 MOCKUP ?=
 
 # Benchmarks (make bench; not part of make test): per-request latency, runs per measurement (median, min, max),
@@ -59,7 +64,7 @@ TEST_ENV = ILO_TEST_COLLECTIONS=$(COLLECTIONS) ILO_TEST_VENV_MIN=$(abspath $(VEN
 help:
 	@echo "make demo        run the example playbooks against simulated iLO 4, 5 and 6 (no hardware)"
 	@echo "make test        run every test tier (sanity on ansible-core $(CORE_MIN) and $(CORE_MAX), units, simulator, integration, conformance)"
-	@echo "make simulator   start the iLO simulator in the foreground (PROFILE=ilo4|ilo5|ilo6|moonshot PORT COUNT MOCKUP LATENCY_MS)"
+	@echo "make simulator   start the iLO simulator in the foreground (PROFILE=ilo4|ilo5|ilo6|moonshot PORT COUNT MOCKUP LATENCY_MS SERVICE_TIMES WORKERS TIME_SCALE SEED)"
 	@echo "make sanity      ansible-test sanity on both ansible-core versions"
 	@echo "make conformance DMTF redfish-protocol-validator and HPE python-ilorest-library against the simulator"
 	@echo "make bench       benchmarks vs community.general on the simulator, writes docs/performance.md (BENCH_LATENCY_MS BENCH_RUNS BENCH_HOSTS ...)"
@@ -117,7 +122,8 @@ sanity: venvs collection
 
 simulator: $(VENV)/.stamp
 	PYTHONPATH=tests/simulator exec $(VENV)/bin/python -m ilosim --profile $(PROFILE) --port $(PORT) --count $(COUNT) \
-		--latency-ms $(LATENCY_MS) $(if $(MOCKUP),--mockup $(MOCKUP))
+		--latency-ms $(LATENCY_MS) --service-times $(SERVICE_TIMES) --workers $(WORKERS) --time-scale $(TIME_SCALE) \
+		--seed $(SEED) $(if $(MOCKUP),--mockup $(MOCKUP))
 
 bench: $(VENV)/.stamp
 	$(TEST_ENV) $(VENV)/bin/python tests/bench/run_bench.py --latency-ms $(BENCH_LATENCY_MS) --runs $(BENCH_RUNS) \

@@ -21,12 +21,21 @@ def parse_args(argv=None):
     parser.add_argument("--port", type=int, default=8443, help="first port; 0 = ephemeral ports")
     parser.add_argument("--count", type=int, default=1, help="number of independent iLOs (consecutive ports)")
     parser.add_argument("--latency-ms", type=float, default=0, help="delay added to every request and TLS handshake")
+    parser.add_argument("--service-times", default="none", choices=["none", "realistic", "ilo4", "ilo5", "ilo6"],
+                        help="per-resource service times from a seeded distribution (realistic = ilo5: median "
+                             "0.27 s, p90 0.5 s, rare multi-second stalls, slow logins; ilo4 is slower)")
+    parser.add_argument("--workers", type=int, default=0,
+                        help="requests (and TLS handshakes) served at once; the others wait (1 = serial BMC, 0 = unlimited)")
+    parser.add_argument("--time-scale", type=float, default=1.0, help="multiply every service time (0.05 = 20x faster)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the service times")
     parser.add_argument("--user", action="append", default=[], metavar="NAME:PASSWORD",
                         help="extra account (Administrator/password always exists)")
     parser.add_argument("--state-dir", default=DEFAULT_STATE_DIR, help="where the CA and certificate are cached")
     parser.add_argument("--ready-file", help="write {ca_path, urls} as JSON here once listening")
     parser.add_argument("--systems", type=int, help="number of systems (moonshot profile)")
     args = parser.parse_args(argv)
+    if args.workers < 0 or args.time_scale < 0:
+        parser.error("--workers and --time-scale must be 0 or more")
     if args.count < 1:
         parser.error("--count must be at least 1")
     for user in args.user:
@@ -42,7 +51,8 @@ def main(argv=None):
     options = {"systems": args.systems} if args.systems is not None else {}
     try:
         fleet = start(profile=args.profile, mockup=args.mockup, count=args.count, port=args.port, host=args.host,
-                      latency_ms=args.latency_ms, users=users, state_dir=args.state_dir, **options)
+                      latency_ms=args.latency_ms, service_times=args.service_times, workers=args.workers,
+                      time_scale=args.time_scale, seed=args.seed, users=users, state_dir=args.state_dir, **options)
     except (ProfileNotFound, FileNotFoundError, OSError, ValueError) as exc:
         print("ilosim: %s" % exc, file=sys.stderr)
         return 2

@@ -30,6 +30,12 @@ def handle(ilo, method, path, data):
                 with ilo.lock:
                     ilo.clear_requests()
                 return _reply(200, ilo.requests())
+        if key == "/_sim/concurrency":
+            if method == "GET":
+                return _reply(200, ilo.concurrency())
+            if method == "DELETE":
+                ilo.load.clear()
+                return _reply(200, ilo.concurrency())
         if key == "/_sim/sessions" and method == "GET":
             return _reply(200, ilo.session_info())
         if key == "/_sim/faults":

@@ -22,6 +22,7 @@ from collections import Counter
 from urllib.parse import parse_qs, urlsplit
 
 from ilosim import registry as reg
+from ilosim import timing
 
 DEFAULT_CONFIG = {
     "latency_ms": 0,
@@ -31,6 +32,11 @@ DEFAULT_CONFIG = {
     "ignore_graceful": False,
     "session_limit": 32,
     "session_timeout_s": 1800,
+    # Timing (see ilosim/timing.py): service_times none|realistic|ilo4|ilo5|ilo6, workers 0 = unlimited.
+    "service_times": "none",
+    "workers": 0,
+    "time_scale": 1.0,
+    "seed": 0,
 }
 DEFAULT_USERS = {"Administrator": "password"}
 FAULT_KINDS = ("http_500", "http_503", "drop", "slow", "etag_412", "not_ready", "expire_sessions", "reject_bios_attribute")
@@ -394,6 +400,8 @@ class Ilo:
         self.total = 0
         self.by_method = Counter()
         self.by_endpoint = Counter()
+        self.load = timing.Load()
+        self.times = None
         self._reset_state()
 
     # ----------------------------------------------------------------- state
@@ -408,7 +416,13 @@ class Ilo:
         self.active = set()
         self.clear_requests()
         self.subscription_seq = 0
+        self._apply_timing()
 
+    def _apply_timing(self):
+        config = self.config
+        kind = config.get("service_times")
+        self.times = None if kind in timing.NONE else timing.ServiceTimes(kind, config["seed"], config["time_scale"])
+        self.load.set_workers(config["workers"])
     def reset(self):
         """Back to the initial state (resources, sessions, counters, faults, config)."""
         with self.lock:
@@ -418,10 +432,17 @@ class Ilo:
         self.total = 0
         self.by_method = Counter()
         self.by_endpoint = Counter()
+        self.load.clear()
 
     def requests(self):
         with self.lock:
             return {"total": self.total, "by_method": dict(self.by_method), "by_endpoint": dict(self.by_endpoint)}
+
+    def concurrency(self):
+        """``{"workers", "now": {...}, "peak": {...}, "waited"}``: simultaneous connections, requests in
+        progress (received, not yet answered) and in service (holding a worker), now and at their peak
+        since the last reset; ``waited`` = requests and handshakes that queued for a worker."""
+        return self.load.snapshot()
 
     def session_info(self):
         with self.lock:
@@ -466,8 +487,14 @@ class Ilo:
         unknown = set(values) - set(DEFAULT_CONFIG)
         if unknown:
             raise ValueError("unknown config keys: %s" % ", ".join(sorted(unknown)))
+        kind = values.get("service_times", self.config.get("service_times"))
+        if kind not in timing.NONE and kind not in timing.PROFILES:
+            raise ValueError("service_times must be one of none, %s" % ", ".join(sorted(timing.PROFILES)))
+        if float(values.get("time_scale", 1.0)) < 0 or int(values.get("workers", 0)) < 0:
+            raise ValueError("time_scale and workers must be 0 or more")
         with self.lock:
             self.config.update(values)
+            self._apply_timing()
             return dict(self.config)
 
     def state(self):

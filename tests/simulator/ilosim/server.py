@@ -13,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from ilosim import control, tls
 from ilosim import mockup as mockup_loader
 from ilosim.engine import Ilo, Tree
+from ilosim.timing import PROFILES
 
 LOG = logging.getLogger("ilosim")
 DEFAULT_STATE_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), ".state")
@@ -32,12 +33,23 @@ class Handler(BaseHTTPRequestHandler):
     sys_version = ""
     timeout = IDLE_TIMEOUT_S
 
+    classified = False
+
     def setup(self):
-        latency = self.server.ilo.config["latency_ms"] / 1000.0
+        ilo = self.server.ilo
+        latency = ilo.config["latency_ms"] / 1000.0
         if latency > 0:
             time.sleep(latency)
         self.request.settimeout(self.timeout)
-        self.request.do_handshake()
+        # A handshake needs a worker like a request does: on a serial BMC it waits for the answer in service.
+        ilo.load.acquire("handshakes")
+        try:
+            times = ilo.times
+            if times is not None:
+                time.sleep(times.handshake())
+            self.request.do_handshake()
+        finally:
+            ilo.load.release("handshakes")
         super().setup()
 
     def log_message(self, format, *args):  # pylint: disable=redefined-builtin
@@ -62,8 +74,30 @@ class Handler(BaseHTTPRequestHandler):
         method = self.command
         data = self._read_body()
         if self.path.startswith("/_sim"):
+            if not self.classified:  # a control connection is not one of the BMC's clients
+                self.classified = True
+                self.server.uncount(self.request)
             self._send(control.handle(ilo, method, self.path, data), method)
             return
+        self.classified = True
+        load = ilo.load
+        load.up("in_progress")
+        try:
+            latency = ilo.config["latency_ms"] / 1000.0
+            if latency > 0:
+                time.sleep(latency)
+            load.acquire()
+            try:
+                response = self._serve(ilo, method, data)
+            finally:
+                load.release()
+            if response is not None:
+                self._send(response, method)
+        finally:
+            load.down("in_progress")
+
+    def _serve(self, ilo, method, data):
+        """Answer while holding a worker: faults, the engine, then the rest of the service time."""
         delay, fault = ilo.begin(method, self.path)
         if fault is not None and fault["kind"] == "drop":
             self.close_connection = True  # pylint: disable=attribute-defined-outside-init
@@ -71,17 +105,22 @@ class Handler(BaseHTTPRequestHandler):
                 self.request.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
-            return
-        delay += ilo.config["latency_ms"] / 1000.0
+            return None
         if delay > 0:
             time.sleep(delay)
+        started = time.monotonic()
         host = self.headers.get("Host") or self.server.url_host
         try:
             response = ilo.handle(method, self.path, self.headers, data, host=host, client=self.client_address[0], fault=fault)
         except Exception:  # pylint: disable=broad-exception-caught
             LOG.exception("%s %s failed", method, self.path)
             response = ilo.internal_error()
-        self._send(response, method)
+        times = ilo.times
+        if times is not None:
+            rest = times.service(method, self.path, response.status, response.body) - (time.monotonic() - started)
+            if rest > 0:
+                time.sleep(rest)
+        return response
 
     do_GET = do_HEAD = do_POST = do_PATCH = do_PUT = do_DELETE = do_OPTIONS = _dispatch
 
@@ -111,6 +150,7 @@ class IloServer(ThreadingHTTPServer):
         self.ilo = ilo
         self.context = context
         self.connections = set()
+        self.uncounted = set()
         self.conn_lock = threading.Lock()
         super().__init__(address, Handler)
         host, port = self.server_address[:2]
@@ -121,11 +161,22 @@ class IloServer(ThreadingHTTPServer):
         conn = self.context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
         with self.conn_lock:
             self.connections.add(conn)
+        self.ilo.load.up("connections")
         return conn, addr
+
+    def uncount(self, conn):
+        """A connection used for ``/_sim`` only: not counted among the simultaneous connections."""
+        with self.conn_lock:
+            self.uncounted.add(conn)
+        self.ilo.load.down("connections")
 
     def shutdown_request(self, request):
         with self.conn_lock:
+            counted = request in self.connections and request not in self.uncounted
             self.connections.discard(request)
+            self.uncounted.discard(request)
+        if counted:
+            self.ilo.load.down("connections")
         super().shutdown_request(request)
 
     def handle_error(self, request, client_address):
@@ -225,15 +276,25 @@ def build_tree(profile=None, mockup_dir=None, tree=None, **options):
 
 
 def start(profile=None, mockup=None, tree=None, count=1, port=0, host="127.0.0.1", latency_ms=0,
-          users=None, state_dir=None, config=None, **options):
+          users=None, state_dir=None, config=None, service_times=None, workers=None, time_scale=None, seed=None,
+          **options):
     """Start ``count`` iLOs serving a profile, mockup or tree; returns a running :class:`Fleet`.
 
     ``options`` go to the profile's ``build()`` (e.g. ``systems=45`` for moonshot); ``config``
-    seeds the ``/_sim/config`` values (``latency_ms`` is a shortcut for one of them).
+    seeds the ``/_sim/config`` values (``latency_ms``, ``service_times`` (``none``, ``realistic``,
+    ``ilo4``, ``ilo5``, ``ilo6``), ``workers`` (0 = unlimited, 1 = serial), ``time_scale`` and
+    ``seed`` are shortcuts for some of them).
     """
     shared = Tree(build_tree(profile, mockup, tree, **options))
     settings = dict(config or {})
     settings.setdefault("latency_ms", latency_ms)
+    for name, value in (("service_times", service_times), ("workers", workers), ("time_scale", time_scale),
+                        ("seed", seed)):
+        if value is not None:
+            settings.setdefault(name, value)
+    kind = settings.get("service_times")
+    if kind not in (None, "", "none") and kind not in PROFILES:
+        raise ValueError("service_times must be one of none, %s; not %r" % (", ".join(sorted(PROFILES)), kind))
     ilos = [Ilo(shared, users=users, config=settings) for _index in range(count)]
     paths = tls.ensure_certificates(state_dir or DEFAULT_STATE_DIR, hosts=[host])
     return Fleet(ilos, host, port, paths).start()
