@@ -11,11 +11,12 @@ Each Redfish concept has one small home here:
   requests decodes). iLO 4's ``HpBiosAttributeRegistry`` schema has the same ``Attributes``
   shape. Read once per run.
 - :func:`validate` checks desired values against it and returns every problem at once.
-- :class:`BiosSettings` is the current/pending model of one system: current values from the Bios
-  resource (``Attributes``, or iLO 4's flat top-level keys), pending values from the settings
-  object (``@Redfish.Settings.SettingsObject``, iLO 4 ``links.Settings``), the plan (what to
-  PATCH), the PATCH itself with If-Match (re-read and retried once on 412), reset to defaults,
-  and the check of what was applied after a reboot.
+- :class:`BiosSettings` is the BIOS of one system on the desired-state layer
+  (:class:`~state.SettingsResource`, which owns current/pending, the plan, the PATCH with
+  If-Match and the re-plan on 412): current values from the Bios resource (``Attributes``, or
+  iLO 4's flat top-level keys), pending values from the settings object
+  (``@Redfish.Settings.SettingsObject``, iLO 4 ``links.Settings``), plus what only BIOS has:
+  reset to defaults and the check of what was applied after a reboot.
 
 No Ansible import: this is plain Python over the client and the service.
 """
@@ -30,13 +31,12 @@ import re
 from ansible_collections.lightsout.ilo.plugins.module_utils.client import link_of
 from ansible_collections.lightsout.ilo.plugins.module_utils.errors import (
     IloDiscoveryError,
-    IloError,
-    IloPreconditionFailed,
     IloValidationError,
     parse_messages,
     split_message_id,
 )
 from ansible_collections.lightsout.ilo.plugins.module_utils.service import dig
+from ansible_collections.lightsout.ilo.plugins.module_utils.state import SettingsResource, unique_messages
 
 # Top-level keys of an iLO 4 flat HpBios body (current or settings) that are not attributes.
 FLAT_METADATA = frozenset(['Type', 'Name', 'Description', 'AttributeRegistry', 'Id', 'Modified', 'SettingsResult',
@@ -56,18 +56,6 @@ def attributes_of(body):
 def is_flat(body):
     """True for iLO 4's flat HpBios layout (attributes at the top level)."""
     return not isinstance((body or {}).get('Attributes'), dict)
-
-
-def unique_messages(messages):
-    """Messages without repeats (iLO 4 sends each one twice: ``Messages`` and ``@Message.ExtendedInfo``)."""
-    seen = set()
-    found = []
-    for message in messages or []:
-        key = (message.get('MessageId', '').replace(':', '.'), repr(message.get('MessageArgs')))
-        if key not in seen:
-            seen.add(key)
-            found.append(message)
-    return found
 
 
 def _kind(value):
@@ -259,52 +247,55 @@ def _matches(expression, value):
 
 # ---------------------------------------------------------------------------------- settings model
 
-class BiosSettings:
-    """Current and pending BIOS values of one system, and the writes that change them."""
+class BiosSettings(SettingsResource):
+    """Current and pending BIOS values of one system, and the writes that change them.
+
+    The read/plan/PATCH/412 machinery is the desired-state layer's (:class:`SettingsResource`);
+    this class only says where BIOS values live (``Attributes`` or iLO 4's flat keys, the iLO 4
+    ``links.Settings`` object) and adds what is BIOS-only: the registry, reset to defaults and
+    the check of what was applied after a reboot.
+    """
+
+    noun = 'BIOS settings'
 
     def __init__(self, service, system_uri):
-        self.service = service
-        self.client = service.client
-        self.system_uri = system_uri
-        system = self.client.get(system_uri).json or {}
-        self.bios_uri = link_of(system.get('Bios')) or link_of(dig(service.oem(system), 'links.BIOS')) \
+        system = service.client.get(system_uri).json or {}
+        bios_uri = link_of(system.get('Bios')) or link_of(dig(service.oem(system), 'links.BIOS')) \
             or link_of(dig(service.oem(system), 'Links.BIOS'))
-        if not self.bios_uri:
+        if not bios_uri:
             raise IloDiscoveryError('The system %s has no BIOS resource (no Bios link).' % system_uri)
-        self.bios = {}
-        self.settings = {}
-        self.settings_etag = None
+        super(BiosSettings, self).__init__(service.client, bios_uri)
+        self.service = service
+        self.system_uri = system_uri
         self._registry = _MISSING
         self.reload()
 
-    # ------------------------------------------------------------------ reads
+    # ------------------------------------------------------------------ layout
+    def values_of(self, body):
+        return attributes_of(body)
+
+    def body_for(self, values):
+        return dict(values) if self.flat else {'Attributes': dict(values)}
+
+    def find_settings_uri(self, body):
+        return super(BiosSettings, self).find_settings_uri(body) or link_of(dig(body, 'links.Settings'))
+
+    def missing_settings_object(self):
+        return ('The BIOS resource %s advertises no settings object (@Redfish.Settings.SettingsObject); '
+                'its settings cannot be changed through Redfish.' % self.uri)
+
     def reload(self):
-        """Read the Bios resource (fresh) and find the settings object."""
-        self.bios = self.client.get(self.bios_uri, fresh=True).json or {}
-        self.flat = is_flat(self.bios)
-        self.settings_uri = link_of((self.bios.get('@Redfish.Settings') or {}).get('SettingsObject')) \
-            or link_of(dig(self.bios, 'links.Settings'))
+        super(BiosSettings, self).reload()
+        self.flat = is_flat(self.body)
         return self
 
-    def read_settings(self):
-        """Read the settings object (fresh, so its ETag is current); returns the pending values."""
-        if not self.settings_uri:
-            raise IloDiscoveryError('The BIOS resource %s advertises no settings object (@Redfish.Settings.SettingsObject); '
-                                    'its settings cannot be changed through Redfish.' % self.bios_uri)
-        response = self.client.get(self.settings_uri, fresh=True)
-        self.settings = response.json or {}
-        self.settings_etag = response.etag
-        return self.pending
+    @property
+    def bios_uri(self):
+        return self.uri
 
     @property
-    def current(self):
-        return attributes_of(self.bios)
-
-    @property
-    def pending(self):
-        """Settings-object values that differ from the current ones (what the next POST would apply)."""
-        current = self.current
-        return dict((k, v) for k, v in attributes_of(self.settings).items() if current.get(k, _MISSING) != v)
+    def bios(self):
+        return self.body
 
     @property
     def registry_name(self):
@@ -321,59 +312,6 @@ class BiosSettings:
         """(Time, messages) of the last apply: ``@Redfish.Settings`` or iLO 4 ``SettingsResult``."""
         block = self.bios.get('@Redfish.Settings') or self.bios.get('SettingsResult') or {}
         return block.get('Time'), parse_messages(block.get('Messages') or [])
-
-    # ------------------------------------------------------------------ plan and write
-    def plan(self, desired, current=None, pending=None):
-        """What to write so that every desired value ends up current or pending.
-
-        Returns (changes, report): ``changes`` the attributes to PATCH, ``report`` per attribute
-        ``{current, pending, desired, action}`` with action ``none`` (already current, nothing
-        else pending), ``staged`` (already pending) or ``set``.
-        """
-        current = self.current if current is None else current
-        pending = self.pending if pending is None else pending
-        changes = {}
-        report = {}
-        for name in sorted(desired):
-            want = desired[name]
-            now = current.get(name)
-            staged = pending.get(name, _MISSING)
-            if staged is not _MISSING:
-                action = 'staged' if staged == want else 'set'
-            else:
-                action = 'none' if now == want and name in current else 'set'
-            if action == 'set':
-                changes[name] = want
-            report[name] = {'current': now, 'pending': None if staged is _MISSING else staged,
-                            'desired': want, 'action': action}
-        return changes, report
-
-    def body_for(self, attributes):
-        return dict(attributes) if self.flat else {'Attributes': dict(attributes)}
-
-    def stage(self, desired):
-        """PATCH the changed attributes to the settings object with If-Match.
-
-        The settings object must have been read (``read_settings``). On 412 it is re-read, the
-        plan recomputed, and the PATCH retried once; a second 412 is an error. Returns
-        (changes sent, iLO messages).
-        """
-        for attempt in (1, 2):
-            changes, _report = self.plan(desired)
-            if not changes:
-                return {}, []
-            try:
-                response = self.client.patch(self.settings_uri, self.body_for(changes), if_match=self.settings_etag)
-                return changes, unique_messages(response.messages)
-            except IloPreconditionFailed as exc:
-                if attempt == 2:
-                    raise IloError(
-                        'The BIOS settings object %s changed between reading and writing twice in a row (HTTP 412 '
-                        'Precondition Failed on both attempts); nothing was written. Another client is changing BIOS '
-                        'settings: retry when it is done.' % self.settings_uri,
-                        method='PATCH', uri=self.settings_uri, status=412, messages=exc.messages)
-                self.read_settings()
-        return {}, []  # pragma: no cover - the loop always returns or raises
 
     # ------------------------------------------------------------------ defaults
     def defaults(self):
@@ -420,7 +358,7 @@ class BiosSettings:
             response = self.client.post(target, {})
             how = 'POST %s {}' % target
         else:
-            response = self.client.patch(self.settings_uri, self.body_for({'BaseConfig': 'default'}), if_match=self.settings_etag)
+            response = self.client.patch(self.settings_uri, self.body_for({'BaseConfig': 'default'}), if_match=self.etag)
             how = 'PATCH %s BaseConfig=default' % self.settings_uri
         return how, unique_messages(response.messages)
 

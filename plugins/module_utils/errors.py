@@ -209,6 +209,18 @@ class IloValidationError(IloError):
     """The request was refused before anything was sent (bad value, unsupported state)."""
 
 
+class IloWaitTimeout(IloError):
+    """A wait for a state (power, POST, a manager reset) ran out of time. ``result`` says what was sent and seen."""
+
+    def __init__(self, message, result=None, **kwargs):
+        super(IloWaitTimeout, self).__init__(message, **kwargs)
+        self.result = result if result is not None else {}
+
+
+class IloPowerTimeout(IloWaitTimeout):
+    """The server did not reach the wanted power or POST state in time."""
+
+
 def http_error_class(status):
     if status in (401, 403):
         return IloAuthError

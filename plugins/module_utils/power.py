@@ -15,7 +15,7 @@ Restart a server and wait until POST has finished (what ``ilo_bios_settings`` ne
     # result['after'] == {'power_state': 'On', 'post_state': 'FinishedPost'}
     # result['reset_types'] == ['ForceRestart'] (or ['On'] when the server was Off)
 
-``ensure()`` raises :class:`IloPowerTimeout` (an IloError; ``.result`` holds what was sent
+``ensure()`` raises :class:`IloPowerTimeout` (an IloWaitTimeout from errors.py; ``.result`` holds what was sent
 and the last state seen) when the server does not get there within ``wait_timeout``, and
 :class:`IloValidationError` (nothing sent) when the service does not advertise what the
 state needs. ``Power.restart_and_wait(timeout)`` is a shorthand for the call above.
@@ -25,10 +25,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import time
-
 from ansible_collections.lightsout.ilo.plugins.module_utils.client import link_of
-from ansible_collections.lightsout.ilo.plugins.module_utils.errors import IloError, IloValidationError
+from ansible_collections.lightsout.ilo.plugins.module_utils.errors import IloPowerTimeout, IloValidationError
+from ansible_collections.lightsout.ilo.plugins.module_utils.state import Poller
 
 STATES = ('on', 'off', 'graceful_off', 'restarted', 'graceful_restarted', 'cold_booted', 'nmi',
           'button_pressed', 'button_held')
@@ -71,14 +70,6 @@ ACTION_NAMES = {'reset': 'ComputerSystem.Reset', 'oem_reset': 'SystemReset', 'bu
 STEADY_POST = ('FinishedPost',)
 
 
-class IloPowerTimeout(IloError):
-    """The server did not reach the wanted state in time. ``result`` says what was sent and seen."""
-
-    def __init__(self, message, result):
-        super(IloPowerTimeout, self).__init__(message)
-        self.result = result
-
-
 class Power:
     """Power state and reset actions of one system.
 
@@ -90,10 +81,8 @@ class Power:
         self.service = service
         self.client = service.client
         self.system_uri = system_uri
-        self.clock = clock or time.monotonic
-        self.sleep = sleep or time.sleep
-        self.poll_initial = float(poll_initial)
-        self.poll_max = float(poll_max)
+        self.poller = Poller(clock=clock, sleep=sleep, initial=poll_initial, maximum=poll_max)
+        self.clock = self.poller.clock
         self._actions = None
 
     # ------------------------------------------------------------------ reading
@@ -325,16 +314,10 @@ class Power:
 
     def _wait(self, goal, wait_for, deadline, transition):
         """Poll until ``goal`` is reached (after a transition was seen, when asked) or the deadline."""
-        interval = self.poll_initial
-        seen = not transition
-        while True:
-            status = self.status(fresh=True)
-            if not seen and self.in_transition(status):
-                seen = True
-            if seen and self.reached(status, goal, wait_for):
-                return True, status
-            now = self.clock()
-            if now >= deadline:
-                return False, status
-            self.sleep(max(0.0, min(interval, deadline - now)))
-            interval = min(interval * 1.5, self.poll_max)
+        seen = [not transition]
+
+        def done(status):
+            seen[0] = seen[0] or self.in_transition(status)
+            return seen[0] and self.reached(status, goal, wait_for)
+
+        return self.poller.wait(lambda: self.status(fresh=True), done, deadline)

@@ -287,6 +287,7 @@ from ansible_collections.lightsout.ilo.plugins.module_utils.bios import (
 from ansible_collections.lightsout.ilo.plugins.module_utils.errors import IloError, IloValidationError
 from ansible_collections.lightsout.ilo.plugins.module_utils.module import IloModule
 from ansible_collections.lightsout.ilo.plugins.module_utils.power import Power
+from ansible_collections.lightsout.ilo.plugins.module_utils.state import merged, view
 
 
 class IloBiosSettingsModule(IloModule):
@@ -312,86 +313,59 @@ class IloBiosSettingsModule(IloModule):
 
         bios = BiosSettings(self.service, self.service.system_uri(p['system_id']))
         bios.read_settings()
-        current, pending = bios.current, bios.pending
         self.result.update(registry=None, messages=[], changes={})
-
-        # A value already current with nothing pending was accepted by the BIOS and will not be written: it is
-        # not validated. When every wanted value is such, the registry (up to 3 reads, about 1 MB) is not read.
-        report = bios.plan(desired, current=current, pending=pending)[1]
-        unsettled = dict((name, value) for name, value in desired.items() if report[name]['action'] != 'none')
-        if p['validate'] and unsettled:
-            registry = bios.registry()
-            if registry is None:
-                self.module.warn('%s publishes no BIOS attribute registry (%s); names and value types were checked against '
-                                 'the current settings only.' % (self.client.base_url, bios.registry_name or 'none named'))
-            else:
-                self.result['registry'] = registry.name
-            errors = validate(registry, unsettled, current)
-            if errors:
-                self.result['validation_errors'] = errors
-                raise IloValidationError('%d problem%s with attributes, nothing was written: %s' % (
-                    len(errors), '' if len(errors) == 1 else 's', ' '.join(errors)))
-
-        reset_needed = False
-        expected_defaults = {}
-        if p['reset_to_defaults']:
-            differing = bios.differs_from_defaults()
-            reset_needed = differing is None or bool(differing)
-            self.result['reset'] = {'needed': reset_needed, 'sent': None, 'differing': differing}
-            if reset_needed:
-                if differing:
-                    expected_defaults = dict((k, v['default']) for k, v in differing.items())
-                if self.check_mode:
-                    pending = dict(pending)
-                    pending.update(dict((k, v) for k, v in expected_defaults.items() if current.get(k) != v))
-                else:
-                    how, messages = bios.reset_to_defaults()
-                    self.result['reset']['sent'] = how
-                    self.result['messages'].extend(messages)
-                    bios.read_settings()
-                    pending = bios.pending
-
-        changes, report = bios.plan(desired, current=current, pending=pending)
-        if changes and not self.check_mode:
-            changes, messages = bios.stage(desired)
-            self.result['messages'].extend(messages)
-            pending = bios.pending
-        after_pending = dict(pending)
-        after_pending.update(changes)
-        after_pending = dict((k, v) for k, v in after_pending.items() if current.get(k, object()) != v)
-
-        self.result.update(changed=bool(changes) or reset_needed, changes=changes, attributes=report,
-                           pending=after_pending, pending_reboot=bool(after_pending))
-        names = sorted(set(desired) | set(expected_defaults))
-        before = self._view(names, current, pending)
-        after = self._view(names, current, after_pending)
-
+        if p['validate']:
+            self._validate(bios, bios.plan(desired).unsettled)
+        defaults = self._reset_to_defaults(bios) if p['reset_to_defaults'] else {}
+        outcome = bios.converge(desired, check_mode=self.check_mode)
+        self.result['messages'].extend(outcome.messages)
+        self.result.update(changed=outcome.changed or self.result.get('reset', {}).get('needed', False),
+                           changes=outcome.changes, attributes=outcome.report, pending=outcome.after,
+                           pending_reboot=bool(outcome.after))
+        names = sorted(set(desired) | set(defaults))
         if self.module._diff:  # pylint: disable=protected-access
-            self.result['diff'] = {'before': before, 'after': after}
+            self.result['diff'] = outcome.diff(names)
         if p['reboot']:
-            self.result['rebooted'] = bool(after_pending)
-            if after_pending:
+            self.result['rebooted'] = bool(outcome.after)
+            if outcome.after:
                 self.result['changed'] = True
-                if not self.check_mode:
-                    expected = dict(expected_defaults)
-                    expected.update(desired)
-                    after = self._reboot_and_verify(bios, expected, names)
-                else:
-                    after = self._view(names, dict(current, **after_pending), {})
+                if self.check_mode:
                     self.result['pending_reboot'] = False
-                if self.module._diff:  # pylint: disable=protected-access
-                    self.result['diff'] = {'before': before, 'after': after}
+                    if 'diff' in self.result:
+                        self.result['diff'] = outcome.diff(names, applied=True)
+                else:
+                    self._reboot_and_verify(bios, merged(defaults, desired), names)
 
-    @staticmethod
-    def _view(names, current, pending):
-        """The diff view: per attribute its current value and, when one differs, its pending value."""
-        view = {}
-        for name in names:
-            entry = {'current': current.get(name)}
-            if name in pending:
-                entry['pending'] = pending[name]
-            view[name] = entry
-        return view
+    def _validate(self, bios, unsettled):
+        """Validate what is not already current: a value the BIOS already uses is not checked, and when
+        every wanted value is such, the registry (up to 3 reads, about 1 MB) is not read."""
+        if not unsettled:
+            return
+        registry = bios.registry()
+        if registry is None:
+            self.module.warn('%s publishes no BIOS attribute registry (%s); names and value types were checked against '
+                             'the current settings only.' % (self.client.base_url, bios.registry_name or 'none named'))
+        else:
+            self.result['registry'] = registry.name
+        errors = validate(registry, unsettled, bios.current)
+        if errors:
+            self.result['validation_errors'] = errors
+            raise IloValidationError('%d problem%s with attributes, nothing was written: %s' % (
+                len(errors), '' if len(errors) == 1 else 's', ' '.join(errors)))
+
+    def _reset_to_defaults(self, bios):
+        """Stage the defaults when some attribute is away from them (predict it in check mode); returns them."""
+        differing = bios.differs_from_defaults()
+        needed = differing is None or bool(differing)
+        self.result['reset'] = {'needed': needed, 'sent': None, 'differing': differing}
+        defaults = dict((k, v['default']) for k, v in (differing or {}).items()) if needed else {}
+        if needed and self.check_mode:
+            bios.assume(defaults)
+        elif needed:
+            self.result['reset']['sent'], messages = bios.reset_to_defaults()
+            self.result['messages'].extend(messages)
+            bios.read_settings()
+        return defaults
 
     def _reboot_and_verify(self, bios, expected, names):
         p = self.params
@@ -408,20 +382,16 @@ class IloBiosSettingsModule(IloModule):
         self.result['power'] = power.ensure(state, wait=True, wait_for='post_complete', wait_timeout=p['wait_timeout'],
                                             force_after=force_after)
         applied, failed = bios.verify_applied(expected)
-        _time, messages = bios.settings_result
-        self.result['messages'].extend(messages)
+        self.result['messages'].extend(bios.settings_result[1])
         self.result['applied'] = applied
-        after_pending = bios.read_settings()
-        self.result['pending'] = after_pending
-        self.result['pending_reboot'] = bool(after_pending)
-        after = self._view(names, bios.current, after_pending)
+        self.result['pending'] = bios.read_settings()
+        self.result['pending_reboot'] = bool(self.result['pending'])
+        if 'diff' in self.result:
+            self.result['diff']['after'] = view(names, bios.current, self.result['pending'])
         if failed:
             self.result['not_applied'] = failed
-            if 'diff' in self.result:
-                self.result['diff']['after'] = after
             all_messages = [m for info in failed.values() for m in info['messages']]
             raise IloError(describe_failures(failed, self.service), uri=bios.bios_uri, messages=all_messages)
-        return after
 
 
 def main():

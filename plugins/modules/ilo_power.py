@@ -203,8 +203,9 @@ waited:
   sample: true
 '''
 
+from ansible_collections.lightsout.ilo.plugins.module_utils.errors import IloPowerTimeout
 from ansible_collections.lightsout.ilo.plugins.module_utils.module import IloModule
-from ansible_collections.lightsout.ilo.plugins.module_utils.power import STATES, WAIT_FOR, IloPowerTimeout, Power
+from ansible_collections.lightsout.ilo.plugins.module_utils.power import STATES, WAIT_FOR, Power
 
 
 class IloPowerModule(IloModule):

@@ -220,7 +220,7 @@ def test_plan_writes_only_when_the_outcome_would_differ(current, pending, desire
     assert report['A']['action'] == ('set' if changes else ('staged' if pend else 'none'))
 
 
-def test_stage_patches_only_changes_with_if_match(sim, monkeypatch):
+def test_apply_patches_only_changes_with_if_match(sim, monkeypatch):
     bios = model(sim)
     bios.read_settings()
     sent = []
@@ -233,7 +233,7 @@ def test_stage_patches_only_changes_with_if_match(sim, monkeypatch):
 
     monkeypatch.setattr(bios.client, 'request', spy)
     current = bios.current
-    changes, messages = bios.stage({'AdminName': 'Ops', 'ProcTurbo': current['ProcTurbo']})
+    changes, messages = bios.apply({'AdminName': 'Ops', 'ProcTurbo': current['ProcTurbo']})
     assert changes == {'AdminName': 'Ops'}
     assert len(sent) == 1 and sent[0][2]
     assert sent[0][1] == ({'AdminName': 'Ops'} if bios.flat else {'Attributes': {'AdminName': 'Ops'}})
@@ -246,7 +246,7 @@ def test_412_once_then_success_after_one_reread(sim5):
     sim5.ilos[0].add_fault({'kind': 'etag_412', 'count': 1, 'match': {'method': 'PATCH', 'path': 'bios/settings'}})
     bios = model(sim5)
     bios.read_settings()
-    changes = bios.stage({'AdminName': 'Ops'})[0]
+    changes = bios.apply({'AdminName': 'Ops'})[0]
     assert changes == {'AdminName': 'Ops'}
     assert endpoint(sim5, 'PATCH /redfish/v1/systems/1/bios/settings') == 2
     assert endpoint(sim5, 'GET /redfish/v1/systems/1/bios/settings') == 2
@@ -257,7 +257,7 @@ def test_412_always_fails_clearly_without_loop(sim5):
     bios = model(sim5)
     bios.read_settings()
     with pytest.raises(IloError, match='HTTP 412 Precondition Failed on both attempts.*nothing was written') as info:
-        bios.stage({'AdminName': 'Ops'})
+        bios.apply({'AdminName': 'Ops'})
     assert info.value.status == 412
     assert endpoint(sim5, 'PATCH /redfish/v1/systems/1/bios/settings') == 2
     assert sim_state(sim5)['bios_pending'] == {}
@@ -269,8 +269,8 @@ def test_412_reread_finds_nothing_left_to_do(sim5):
     bios.read_settings()
     other = model(sim5)
     other.read_settings()
-    other.stage({'AdminName': 'Ops'})
-    changes = bios.stage({'AdminName': 'Ops'})[0]
+    other.apply({'AdminName': 'Ops'})
+    changes = bios.apply({'AdminName': 'Ops'})[0]
     assert changes == {}
     assert endpoint(sim5, 'PATCH /redfish/v1/systems/1/bios/settings') == 2  # other's + our refused one
 
@@ -298,7 +298,7 @@ def test_verify_applied_names_rejected_attribute_and_message_id(sim):
     sim.ilos[0].add_fault({'kind': 'reject_bios_attribute', 'name': 'AdminName', 'message_id': 'PropertyNotWritable'})
     bios = model(sim)
     bios.read_settings()
-    bios.stage({'AdminName': 'A', 'AdminEmail': 'b@example.com'})
+    bios.apply({'AdminName': 'A', 'AdminEmail': 'b@example.com'})
     from ansible_collections.lightsout.ilo.plugins.module_utils.power import Power  # pylint: disable=import-outside-toplevel
     Power(bios.service, bios.system_uri).ensure('restarted', wait_for='post_complete', wait_timeout=30)
     applied, failed = bios.verify_applied({'AdminName': 'A', 'AdminEmail': 'b@example.com'})
