@@ -45,6 +45,7 @@ except ImportError:
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
+from ansible_collections.lightsout.ilo.plugins.module_utils.reads import limiter_of, run_all
 from ansible_collections.lightsout.ilo.plugins.module_utils.errors import (
     IloAuthError,
     IloConnectionError,
@@ -325,7 +326,8 @@ class RedfishClient:
             cached = self._cache.get(key)
             if cached is not None:
                 return cached
-        response = self.request('GET', uri, params=params)
+        # Through the host's adaptive limiter: it decides how many reads are in flight at once (reads.py).
+        response = limiter_of(self).call(self.request, (IloTimeoutError, IloConnectionError), 'GET', uri, params=params)
         self._cache[key] = response
         return response
 
@@ -348,14 +350,10 @@ class RedfishClient:
             for key in [k for k in self._cache if k == prefix or k.startswith(prefix + '?')]:
                 del self._cache[key]
 
-    def get_many(self, uris, workers=8):
-        """GET several resources in parallel (bounded pool), results in the same order."""
-        uris = list(uris)
-        if len(uris) <= 1 or workers <= 1:
-            return [self.get(u) for u in uris]
-        from concurrent.futures import ThreadPoolExecutor
-        with ThreadPoolExecutor(max_workers=min(workers, len(uris))) as pool:
-            return list(pool.map(self.get, uris))
+    def get_many(self, uris, workers=None):
+        """GET several resources, results in the same order; as many at once as the host's adaptive
+        limiter allows (``workers``: its per-host cap, default reads.DEFAULT_CAP)."""
+        return run_all(self.get, uris, limiter_of(self, cap=workers))
 
     def post(self, uri, body=None, **kwargs):
         return self.request('POST', uri, body=body if body is not None else {}, **kwargs)

@@ -14,8 +14,9 @@ How it works:
 - Reads go through one store per run: a resource is fetched at most once (also when two
   threads want it at the same time), collections are read with ``$expand=.`` where the
   service root advertises ``ProtocolFeaturesSupported.ExpandQuery`` and their members are
-  kept, so they are never fetched again; otherwise members are fetched in parallel with a
-  bounded pool.
+  kept, so they are never fetched again; otherwise members are fetched in parallel. How many
+  requests are in flight at once is decided by the host's adaptive limiter (reads.py), below
+  the per-host cap ``workers``.
 
 Units: capacities in GiB (float, 2 decimals), power in W, temperatures in Celsius, speeds in
 Mbps / MHz. Vocabularies (lower case): health ``ok|warning|critical``, power state
@@ -41,8 +42,9 @@ except ImportError:
     HAS_JMESPATH = False
     JMESPATH_IMPORT_ERROR = traceback.format_exc()
 
-from ansible_collections.lightsout.ilo.plugins.module_utils.client import link_of, normalize_uri
+from ansible_collections.lightsout.ilo.plugins.module_utils.client import capped, link_of, normalize_uri
 from ansible_collections.lightsout.ilo.plugins.module_utils.errors import IloError, IloNotFoundError, IloValidationError
+from ansible_collections.lightsout.ilo.plugins.module_utils.reads import DEFAULT_CAP, limiter_of, run_all
 from ansible_collections.lightsout.ilo.plugins.module_utils.service import EXPAND_MEMBERS, is_expanded
 
 SUBSETS = ('system', 'processors', 'memory', 'storage', 'network', 'firmware', 'power', 'thermal',
@@ -52,7 +54,8 @@ MIN_SUBSETS = ('system',)
 SYSTEM_SUBSETS = ('system', 'processors', 'memory', 'storage', 'network', 'bios', 'boot', 'logs')
 #: Subsets whose data is per service (top level of ``ilo``).
 SERVICE_SUBSETS = ('firmware', 'power', 'thermal', 'manager')
-POOL_SIZE = 8
+#: The default per-host cap of requests in flight (ilo_facts ``max_concurrency``); the adaptive limiter decides below it.
+POOL_SIZE = DEFAULT_CAP
 
 # --------------------------------------------------------------------------------------------------
 # Declarative mapping
@@ -435,6 +438,7 @@ class Gatherer:
         self.client = client
         self.service = service
         self.workers = max(1, int(workers))
+        self.limiter = limiter_of(client, cap=self.workers)
         self.log_entries = max(0, int(log_entries))
         self.warnings = []
         self._store = {}
@@ -482,12 +486,7 @@ class Gatherer:
         return body
 
     def get_many(self, uris):
-        uris = [u for u in uris if u]
-        if len(uris) <= 1 or self.workers <= 1:
-            return [self.get(u) for u in uris]
-        from concurrent.futures import ThreadPoolExecutor  # pylint: disable=import-outside-toplevel
-        with ThreadPoolExecutor(max_workers=min(self.workers, len(uris))) as pool:
-            return list(pool.map(self.get, uris))
+        return run_all(self.get, [u for u in uris if u], self.limiter)
 
     def members(self, collection_uri, limit_last=None):
         """Member bodies of a collection (optionally only the last ``limit_last``), in member order."""
@@ -505,7 +504,8 @@ class Gatherer:
         for item in items:
             if is_expanded(item):
                 self._remember(item)
-        uris = [link_of(m) for m in items if link_of(m)]
+        uris = capped([link_of(m) for m in items if isinstance(m, (dict, str)) and link_of(m)], collection_uri,
+                      self.warnings.append)
         bodies = self.get_many([u for u in uris if normalize_uri(u) not in self._store])
         del bodies
         return [b for b in (self._store.get(normalize_uri(u)) for u in uris) if b]
@@ -550,8 +550,8 @@ class Gatherer:
         system_subsets = [s for s in subsets if s in SYSTEM_SUBSETS]
         service_subsets = [s for s in subsets if s in SERVICE_SUBSETS]
 
-        # One bounded pool for every (system, subset) pair and every service subset: latency,
-        # not the number of systems or subsets, bounds the wall time.
+        # Every (system, subset) pair and every service subset at once, on threads that wait at the
+        # host's limiter for each request: latency, not the number of systems or subsets, bounds the wall time.
         entries = [self._system_entry(body) for body in bodies]
         jobs = [(entry, body, '_sys_' + name) for entry, body in zip(entries, bodies) for name in system_subsets]
         jobs += [(facts, bodies[0] if bodies else None, '_' + name) for name in service_subsets]
@@ -571,11 +571,7 @@ class Gatherer:
         return [link_of(m) for m in items if link_of(m)]
 
     def _run(self, jobs, func):
-        if len(jobs) <= 1:
-            return [func(j) for j in jobs]
-        from concurrent.futures import ThreadPoolExecutor  # pylint: disable=import-outside-toplevel
-        with ThreadPoolExecutor(max_workers=min(max(1, self.workers), len(jobs))) as pool:
-            return list(pool.map(func, jobs))
+        return run_all(func, jobs, self.limiter)
 
     # ---------------------------------------------------------------- per system
 

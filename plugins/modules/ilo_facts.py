@@ -56,11 +56,19 @@ options:
       - The number of latest entries of the IML and IEL to return with the V(logs) subset.
     type: int
     default: 10
-  workers:
+  max_concurrency:
     description:
-      - The most requests that are sent to the iLO at the same time.
+      - The most requests sent to one iLO at the same time (a per-host cap, 1 to 32).
+      - Below this cap the module adapts to the iLO it talks to. It starts with 2 requests in flight,
+        reuses its kept-alive connections, adds requests while the time per request stays flat, and
+        goes down as soon as answers slow with concurrency or a request times out. A BMC that
+        answers one request at a time is therefore read sequentially, without failures, and one
+        that serves in parallel gets the full speed-up.
+      - Set V(1) for a BMC known to hang on parallel requests; raise it for a fast one.
     type: int
     default: 8
+    aliases: [workers]
+    version_added: 0.1.0
 requirements:
   - jmespath
 attributes:
@@ -1146,7 +1154,7 @@ class IloFactsModule(IloModule):
         system_id=dict(type='str'),
         query=dict(type='str'),
         log_entries=dict(type='int', default=10),
-        workers=dict(type='int', default=8),
+        max_concurrency=dict(type='int', default=8, aliases=['workers']),
     )
 
     def __init__(self):
@@ -1158,12 +1166,12 @@ class IloFactsModule(IloModule):
         p = self.params
         if p['log_entries'] < 0:
             raise IloValidationError('log_entries must be 0 or more, not %s.' % p['log_entries'])
-        if not 1 <= p['workers'] <= 32:
-            raise IloValidationError('workers must be between 1 and 32, not %s.' % p['workers'])
+        if not 1 <= p['max_concurrency'] <= 32:
+            raise IloValidationError('max_concurrency must be between 1 and 32, not %s.' % p['max_concurrency'])
         subsets = resolve_subsets(p['gather_subset'])
         if p['query']:
             run_query(p['query'], {})  # a bad expression fails before anything is read
-        gatherer = Gatherer(self.client, self.service, workers=p['workers'], log_entries=p['log_entries'])
+        gatherer = Gatherer(self.client, self.service, workers=p['max_concurrency'], log_entries=p['log_entries'])
         facts = gatherer.gather(subsets, system_id=p['system_id'])
         for warning in gatherer.warnings:
             self.module.warn(warning)
