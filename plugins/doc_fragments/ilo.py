@@ -36,7 +36,9 @@ options:
     type: dict
     suboptions:
       hostname:
-        description: The iLO the session belongs to (used when O(hostname) is not set).
+        description:
+          - The iLO the session belongs to (used when O(hostname) is not set).
+          - A session of another iLO than O(hostname) is refused; its token is never sent elsewhere.
         type: str
       token:
         description: The session token (X-Auth-Token). Never logged.
@@ -70,13 +72,17 @@ options:
     type: path
   timeout:
     description:
-      - Seconds to wait for each answer from the iLO (read timeout). Real iLOs take 0.2 to 2 seconds for most reads.
+      - The deadline, in seconds, of one request to the iLO, everything included - connecting, retries,
+        C(Retry-After) waits and reading the whole answer. A request that has not completed by then fails,
+        however slowly the iLO keeps sending. Real iLOs take 0.2 to 2 seconds for most reads, rarely up to 20.
+      - Waits of a task (O(wait_timeout)) are separate; each request inside them has this deadline.
     type: int
     default: 60
   connect_timeout:
     description:
-      - Seconds to wait for a TCP/TLS connection to the iLO. An unreachable iLO fails after about this long
-        times (O(retries) + 1).
+      - Seconds to wait for a TCP/TLS connection to the iLO (within O(timeout)). An unreachable iLO fails after
+        about this long times (O(retries) + 1). A connection that times out to an iLO that has already answered
+        the task is reported as busy, not unreachable, and retried the same way.
     type: int
     default: 10
   retries:

@@ -16,15 +16,31 @@ Retry rules (a BMC is slow and flaky; a reset sent twice is a second reset):
   honouring ``Retry-After``.
 - Everything else (a POST whose connection broke after it was sent) fails with a message
   saying the outcome is unknown. Never more than ``retries`` extra attempts.
-- A 401 on a session this client created logs in again once and repeats the request.
+- A 401 on a session this client created logs in again once and repeats the request; when
+  several threads meet the same expired token, exactly one logs in (single flight) and the
+  session it replaces is deleted.
+
+Transport security (docs/security.md, "Threat model"): a BMC's replies are not trusted.
+- Every URI taken from a reply or given by the user is resolved against the configured origin
+  and refused (IloSecurityError) when its scheme, host or port differs or it carries user info;
+  the origin is decided with urllib3's parser, the one the connection uses, and the request
+  always goes to the configured origin with only the path and query taken from the URI.
+- ``timeout`` is the deadline of one logical request: connect, retries, ``Retry-After`` waits
+  and the whole body. A watchdog shuts the request's sockets when it passes, so a server that
+  drips bytes cannot stretch a task.
+- Bodies are streamed and refused past MAX_BODY_BYTES; a 2xx GET whose body is not strict JSON
+  is an error, not an empty resource.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import email.utils
+import math
 import os
 import re
+import socket
 import threading
 import time
 import traceback
@@ -39,24 +55,31 @@ except ImportError:  # pragma: no cover - Python 2 is not supported, this keeps 
 try:
     import requests
     from requests.adapters import HTTPAdapter
+    from urllib3 import HTTPConnectionPool, HTTPSConnectionPool
+    from urllib3.connection import HTTPConnection, HTTPSConnection
+    from urllib3.util import parse_url
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
 except ImportError:
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
+    HTTPAdapter = HTTPConnection = HTTPSConnection = HTTPConnectionPool = HTTPSConnectionPool = object
 
 from ansible_collections.lightsout.ilo.plugins.module_utils.reads import limiter_of, run_all
 from ansible_collections.lightsout.ilo.plugins.module_utils.errors import (
     IloAuthError,
     IloConnectionError,
     IloError,
+    IloProtocolError,
+    IloSecurityError,
     IloTimeoutError,
     IloTLSError,
     IloValidationError,
-    decode_body,
+    clean_text,
     excerpt,
     http_error_class,
     known_message,
+    parse_json,
     parse_messages,
 )
 
@@ -67,6 +90,16 @@ RETRY_STATUS_SAFE = frozenset([500, 502, 503, 504])
 REDIRECT_STATUS = frozenset([301, 302, 303, 307, 308])
 MAX_REDIRECTS = 5
 USER_AGENT = 'lightsout.ilo'
+DEFAULT_PORTS = {'http': 80, 'https': 443}
+# The largest real iLO resources are BIOS attribute registries of 1.3-1.6 MB (iLO 5/6/7 trees in
+# shared/ilo-mockups); 16 MiB leaves room for expanded collections and is still a bounded cost.
+MAX_BODY_BYTES = 16 * 1024 * 1024
+# Members followed in one collection (moonshot chassis hold 180 systems; a log keeps a few thousand
+# entries of which facts read the last few). More are left out with a warning.
+MAX_MEMBERS = 1024
+READ_CHUNK = 64 * 1024
+# A URI that names an authority: ``scheme://``, ``scheme:\\`` or a network-path ``//host``.
+_ABSOLUTE = re.compile(r'^(?:[A-Za-z][A-Za-z0-9+.\-]*:)?[/\\]{2}|^[A-Za-z][A-Za-z0-9+.\-]*:(?![0-9])')
 
 
 def normalize_base_url(hostname):
@@ -102,6 +135,35 @@ def normalize_base_url(hostname):
     return '%s://%s' % (parts.scheme, netloc)
 
 
+def origin_of(url):
+    """``(scheme, host, port)`` of an absolute URL as urllib3 (the connection's parser) reads it."""
+    parsed = parse_url(url)
+    scheme = (parsed.scheme or '').lower()
+    return scheme, (parsed.host or '').lower(), parsed.port or DEFAULT_PORTS.get(scheme)
+
+
+def parse_retry_after(value, now=None):
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP-date), or None.
+
+    Anything else (``nan``, ``inf``, negative, garbage, a date in the past) is None or 0; the
+    caller bounds it by its deadline. Never raises.
+    """
+    text = str(value or '').strip()
+    if not text:
+        return None
+    try:
+        seconds = float(text)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_tz(text)
+            seconds = None if when is None else email.utils.mktime_tz(when) - (time.time() if now is None else now)
+        except (TypeError, ValueError, OverflowError):
+            seconds = None
+    if seconds is None or math.isnan(seconds):
+        return None
+    return max(0.0, seconds)
+
+
 def normalize_uri(uri):
     """The comparison form of a URI: path only, lower-case, no trailing slash (the root stays '/')."""
     if uri is None:
@@ -119,6 +181,15 @@ def normalize_uri(uri):
     while len(path) > 1 and path.endswith('/'):
         path = path[:-1]
     return path + sep + query
+
+
+def capped(uris, collection_uri, warn):
+    """The first MAX_MEMBERS of a collection's member URIs; ``warn(text)`` says when more were left out."""
+    if len(uris) <= MAX_MEMBERS:
+        return uris
+    warn('%s lists %d members; only the first %d are read (a bound against endless collections).'
+         % (collection_uri, len(uris), MAX_MEMBERS))
+    return uris[:MAX_MEMBERS]
 
 
 def same_uri(first, second):
@@ -158,7 +229,7 @@ class Response:
         self.status = status
         self.headers = headers
         self.content = content
-        self.json = decode_body(content)
+        self.json, self.problem, self.replaced = parse_json(content)
 
     @property
     def etag(self):
@@ -187,29 +258,47 @@ class RedfishClient:
         if not hostname and self.session_info.get('hostname'):
             hostname = self.session_info['hostname']
         self.base_url = normalize_base_url(hostname)
+        self.origin = origin_of(self.base_url)
+        if self.session_info.get('hostname') and self.session_info.get('token'):
+            owner = normalize_base_url(self.session_info['hostname'])
+            if origin_of(owner) != self.origin:
+                raise IloSecurityError(
+                    'The session given belongs to %s, not to %s: a session token is only ever sent to the iLO that '
+                    'created it. Log in to %s with lightsout.ilo.ilo_session.' % (owner, self.base_url, self.base_url))
         self.username = username
         self.password = password
         self.auth = auth
         self.timeout = (float(connect_timeout), float(timeout))
+        self.deadline = float(timeout)
+        self.max_body = MAX_BODY_BYTES
         self.retries = max(0, int(retries))
         self.backoff = float(backoff)
         self.max_retry_after = float(max_retry_after)
         self._sleep = sleep if sleep is not None else time.sleep
         self._lock = threading.Lock()
+        self._login_lock = threading.Lock()
+        self._answered = False  # the iLO has answered this client: a connect timeout now means busy
+        self._active = set()  # deadlines of the requests in flight (abort() ends them)
+        self.aborted = False
         self.token = self.session_info.get('token')
         self.session_uri = self.session_info.get('uri')
+        if self.session_uri:
+            self.session_uri = self.local_path(self.session_uri, 'the session uri')
         self.owns_session = False
         self.root = None
         self._cache = {}
         self.stats = {}
         self.warnings = []
 
+        if ca_path and not os.path.exists(ca_path):
+            raise IloValidationError('ca_path %s does not exist: give the CA certificate file (PEM) or directory that signed '
+                                     'the iLO certificate.' % ca_path)
         environ = environ if environ is not None else os.environ
         self.http = requests.Session()
         self.http.trust_env = False  # no ~/.netrc credentials; CA bundle and proxies are decided here
         self.http.verify = resolve_verify(validate_certs, ca_path, environ)
         self.http.proxies = requests.utils.get_environ_proxies(self.base_url)
-        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=max(1, int(pool_size)), max_retries=0)
+        adapter = _DeadlineAdapter(pool_connections=1, pool_maxsize=max(1, int(pool_size)), max_retries=0)
         self.http.mount('https://', adapter)
         self.http.mount('http://', adapter)
         self.http.headers.update({
@@ -219,8 +308,12 @@ class RedfishClient:
         })
         if self.http.verify is False:
             self.warnings.append('validate_certs is false: the iLO certificate is not verified.')
+        if self.origin[0] == 'http':
+            self.warnings.append('hostname %s uses plain http: the password, the Basic credentials and the session token '
+                                 'cross the network unencrypted and anyone on the path can read or change every reply. '
+                                 'Use https.' % self.base_url)
         if self.token:
-            self.http.headers['X-Auth-Token'] = self.token
+            pass  # sent per request (``X-Auth-Token``), never to another origin
         elif auth == 'basic':
             self._require_credentials()
             self.http.auth = (username, password)
@@ -286,11 +379,11 @@ class RedfishClient:
             raise IloError('Login to %s returned HTTP %s without an X-Auth-Token header.' % (self.base_url, response.status),
                            method='POST', uri=uri, status=response.status)
         location = response.headers.get('Location') or link_of(response.json if isinstance(response.json, dict) else None)
+        session_uri = self.local_path(location, "the login reply's Location") if location else None
         with self._lock:
             self.token = token
-            self.session_uri = urlsplit(location).path if location else None
+            self.session_uri = session_uri
             self.owns_session = True
-            self.http.headers['X-Auth-Token'] = token
         return {'hostname': self.base_url, 'token': token, 'uri': self.session_uri}
 
     def logout(self, uri=None):
@@ -309,15 +402,39 @@ class RedfishClient:
             with self._lock:
                 self.owns_session = False
                 self.token = None
-                self.http.headers.pop('X-Auth-Token', None)
         return gone
 
     # ------------------------------------------------------------------ requests
 
+    def local_path(self, uri, what='a link in a reply'):
+        """The path (and query) of ``uri`` on the configured origin.
+
+        A relative URI is a path on the iLO. An absolute one (any scheme, ``//host``) must name
+        exactly this client's scheme, host and port, read by urllib3 as the connection would,
+        and carry no user info; anything else raises IloSecurityError before a byte is sent.
+        """
+        text = str(uri)
+        if not _ABSOLUTE.match(text):
+            return text if text.startswith('/') else '/' + text
+        try:
+            parsed = parse_url(text)
+            found = origin_of(text)
+        except ValueError:  # urllib3's LocationParseError
+            parsed, found = None, None
+        if parsed is None or parsed.auth or found != self.origin:
+            if parsed is not None and parsed.auth:
+                text = text.replace(parsed.auth, '***')  # user info is never repeated in output
+            raise IloSecurityError(
+                'Refused %s %r: it points to %s, not to the iLO this task talks to (%s). Credentials and session '
+                'tokens are only sent to the configured hostname.' % (
+                    what, clean_text(text, 200),
+                    'another server' if parsed is None or not parsed.auth else 'a URL with user info',
+                    self.base_url), uri=clean_text(text, 200))
+        return (parsed.path or '/') + ('?' + parsed.query if parsed.query else '')
+
     def url(self, uri):
-        if uri.startswith('http://') or uri.startswith('https://'):
-            return uri
-        return self.base_url + quote(uri if uri.startswith('/') else '/' + uri, safe="/%?=&$(),*:;@!'+-._~")
+        """The URL to request for ``uri``: always on the configured origin (see local_path)."""
+        return self.base_url + quote(self.local_path(uri), safe="/%?=&$(),*:;@!'+-._~")
 
     def get(self, uri, fresh=False, params=None):
         """GET a resource. Within one client a resource is fetched once unless ``fresh``."""
@@ -372,11 +489,12 @@ class RedfishClient:
         """Send one logical request (with its bounded retries and redirects); return a Response.
 
         ``idempotent``: the caller knows repeating this request is harmless (deleting a
-        session), so it is retried like a GET.
+        session), so it is retried like a GET. The whole exchange ends by ``timeout``.
         Raises an IloError subclass for anything but a 2xx answer.
         """
         method = method.upper()
         retry_safe = method in SAFE_METHODS or idempotent
+        url = self.url(uri)
         extra = dict(headers or {})
         if body is not None:
             extra['Content-Type'] = 'application/json'
@@ -385,110 +503,205 @@ class RedfishClient:
         if method not in SAFE_METHODS:
             # Any write may change what a cached read said.
             self._cache.clear()
+        if self.aborted and not (method == 'DELETE' and uri == self.session_uri):
+            raise IloError('%s %s: not sent, the task is being stopped.' % (method, uri), method=method, uri=uri)
+        guard = _Deadline(self.deadline)
+        with self._lock:
+            self._active.add(guard)
         attempt = 0
         relogged = False
-        while True:
-            try:
-                response = self._send(method, uri, body, extra, params, authenticate)
-            except _RetryableError as exc:
-                if (retry_safe or exc.before_send) and attempt < self.retries:
-                    self._sleep(self._delay(attempt, None))
-                    attempt += 1
+        try:
+            while True:
+                token = self.token if authenticate else None
+                try:
+                    response = self._send(method, uri, url, body, extra, params, authenticate, token, guard)
+                except _RetryableError as exc:
+                    if (retry_safe or exc.before_send) and attempt < self.retries and \
+                            self._pause(self._delay(attempt, None), guard):
+                        attempt += 1
+                        continue
+                    raise _attempts(exc.error, attempt + 1)
+                status = response.status
+                if (status == 401 and authenticate and relogin and not relogged and self.owns_session
+                        and self.auth == 'session'):
+                    relogged = True
+                    self._relogin(token)
                     continue
-                raise exc.error
-            status = response.status
-            if (status == 401 and authenticate and relogin and not relogged and self.owns_session
-                    and self.auth == 'session'):
-                relogged = True
-                self._relogin()
-                continue
-            if (status == 503 or (retry_safe and status in RETRY_STATUS_SAFE)) and attempt < self.retries:
-                self._sleep(self._delay(attempt, response.headers.get('Retry-After')))
-                attempt += 1
-                continue
-            if status >= 400:
-                raise self._http_error(method, uri, response)
-            return response
+                note = ''
+                if (status == 503 or (retry_safe and status in RETRY_STATUS_SAFE)) and attempt < self.retries:
+                    delay = self._delay(attempt, response.headers.get('Retry-After'))
+                    if self._pause(delay, guard):
+                        attempt += 1
+                        continue
+                    note = ' Not retried: waiting %.0f s more would pass the %.0f s deadline (timeout).' % (delay, self.deadline)
+                if status >= 400:
+                    raise _attempts(self._http_error(method, uri, response, note), attempt + 1)
+                if response.problem and method in SAFE_METHODS:
+                    raise IloProtocolError('%s %s: the iLO answered HTTP %s but the reply cannot be used: %s.' % (
+                        method, uri, status, response.problem), method=method, uri=uri, status=status,
+                        body=excerpt(response.content))
+                if response.replaced:
+                    self.warn('%s %s: the reply is not valid UTF-8; %d undecodable byte sequence(s) were replaced.'
+                               % (method, uri, response.replaced))
+                return response
+        finally:
+            guard.stop()
+            with self._lock:
+                self._active.discard(guard)
 
-    def _relogin(self):
+    def abort(self):
+        """End every request in flight now (their sockets are shut) and send no new one but the logout.
+
+        For a signal handler: the threads of a parallel read return at once, so the owned
+        session can be deleted before the process is killed.
+        """
+        self.aborted = True
         with self._lock:
-            self.token = None
-            self.http.headers.pop('X-Auth-Token', None)
-            self.owns_session = False
-        self.login()
+            active = list(self._active)
+        for guard in active:
+            guard.fire()
+
+    def warn(self, text):
+        """Add a warning for the task (once; BMC text cleaned)."""
+        text = clean_text(text)
+        with self._lock:
+            if text not in self.warnings:
+                self.warnings.append(text)
+
+    def _pause(self, delay, guard):
+        """Sleep ``delay`` before a retry when that leaves time before the deadline; else False."""
+        if delay >= guard.remaining():
+            return False
+        self._sleep(delay)
+        return True
+
+    def _relogin(self, failed_token):
+        """Log in again after a 401 on ``failed_token``: once, whatever the number of threads that met it.
+
+        A thread that finds the token already replaced just retries with the new one; the session
+        that was replaced is deleted (it has usually expired: the DELETE then answers 404).
+        """
+        with self._login_lock:
+            if self.token and self.token != failed_token:
+                return
+            old = self.session_uri if self.owns_session else None
+            self.login()
+            if old and not same_uri(old, self.session_uri):
+                try:
+                    self.request('DELETE', old, relogin=False, idempotent=True)
+                except IloError:
+                    pass
 
     def _delay(self, attempt, retry_after):
-        if retry_after:
-            try:
-                return min(max(float(retry_after), 0.0), self.max_retry_after)
-            except ValueError:
-                pass
+        seconds = parse_retry_after(retry_after)
+        if seconds is not None:
+            return min(seconds, self.max_retry_after)
         return min(self.backoff * (2 ** attempt), self.max_retry_after)
 
     def _count(self, method):
         with self._lock:
             self.stats[method] = self.stats.get(method, 0) + 1
 
-    def _send(self, method, uri, body, headers, params, authenticate):
+    def _send(self, method, uri, url, body, headers, params, authenticate, token, guard):
         """One HTTP exchange plus redirects, each hop kept on the same origin with the same method."""
-        url = self.url(uri)
-        origin = urlsplit(self.base_url)
         for _hop in range(MAX_REDIRECTS + 1):
             self._count(method)
-            kwargs = {'headers': headers, 'timeout': self.timeout, 'allow_redirects': False, 'params': params}
+            remaining = guard.remaining()
+            if remaining <= 0:
+                raise guard.error(method, uri, self.base_url)
+            kwargs = {'headers': dict(headers), 'allow_redirects': False, 'params': params, 'stream': True,
+                      'timeout': (min(self.timeout[0], remaining), min(self.timeout[1], remaining))}
             if body is not None:
                 kwargs['json'] = body
             if not authenticate:
-                kwargs['headers'] = dict(headers, **{'X-Auth-Token': None})
                 kwargs['auth'] = _NoAuth()
+            elif token:
+                kwargs['headers']['X-Auth-Token'] = token
             try:
-                with warnings.catch_warnings():
+                with warnings.catch_warnings(), guard.watching():
                     warnings.simplefilter('ignore')
                     raw = self.http.request(method, url, **kwargs)
-            except requests.exceptions.SSLError as exc:
-                raise IloTLSError(
-                    'TLS to %s failed: %s. Check ca_path (the CA that signed the iLO certificate) and that hostname matches '
-                    'the certificate, or set validate_certs: false for a lab.' % (self.base_url, _reason(exc)),
-                    method=method, uri=uri)
-            except (requests.exceptions.ConnectTimeout, requests.exceptions.ProxyError) as exc:
-                raise _RetryableError(IloTimeoutError(
-                    'Could not connect to %s within %s s: %s.' % (self.base_url, self.timeout[0], _reason(exc)),
-                    method=method, uri=uri), before_send=True)
-            except requests.exceptions.ReadTimeout:
-                raise _RetryableError(IloTimeoutError(
-                    '%s %s: no answer from %s within %s s (timeout).%s' % (
-                        method, uri, self.base_url, self.timeout[1],
-                        '' if method in SAFE_METHODS else ' The request was sent; whether it took effect is unknown.'),
-                    method=method, uri=uri), before_send=False)
-            except requests.exceptions.ConnectionError as exc:
-                before = _not_sent(exc)
-                if before:
-                    text = '%s %s: could not connect to %s: %s.' % (method, uri, self.base_url, _reason(exc))
-                else:
-                    text = '%s %s: the connection to %s broke: %s.' % (method, uri, self.base_url, _reason(exc))
-                    if method not in SAFE_METHODS:
-                        text += ' The request was sent; whether it took effect is unknown.'
-                raise _RetryableError(IloConnectionError(text, method=method, uri=uri), before_send=before)
-            except (requests.exceptions.RequestException, ValueError) as exc:
-                # ValueError: urllib3 refusing a host or URL it cannot parse (LocationParseError).
-                raise IloConnectionError('%s %s failed: %s.' % (method, uri, _reason(exc)), method=method, uri=uri)
-            response = Response(method, urlsplit(raw.url).path, raw.status_code, raw.headers, raw.content)
+                    try:
+                        content = self._read_body(raw, method, uri, guard)
+                    finally:
+                        raw.close()
+            except IloError:
+                raise
+            except Exception as exc:  # pylint: disable=broad-except
+                # The read timeout is what is left of the deadline: a read timeout means it has passed.
+                if guard.fired or guard.remaining() <= 0.01:
+                    raise guard.error(method, uri, self.base_url)
+                raise self._transport_error(exc, method, uri)  # an IloError, or _RetryableError
+            self._answered = True
+            response = Response(method, urlsplit(raw.url).path, raw.status_code, raw.headers, content)
             location = raw.headers.get('Location')
             if raw.status_code in REDIRECT_STATUS and location and not (method == 'POST' and raw.status_code == 201):
-                target = urljoin(url, location)
-                hop = urlsplit(target)
-                if (hop.scheme, hop.hostname, hop.port) != (origin.scheme, origin.hostname, origin.port):
-                    raise IloError('%s %s was redirected to another server (%s); not following it.' % (method, uri, target),
-                                   method=method, uri=uri, status=raw.status_code)
                 if raw.status_code in (302, 303) and method not in SAFE_METHODS:
                     raise IloError('%s %s was redirected with HTTP %s, which would turn it into a GET; not following it.'
                                    % (method, uri, raw.status_code), method=method, uri=uri, status=raw.status_code)
-                url = target
+                url = self.url(self.local_path(urljoin(url, location), 'the redirect (HTTP %s) to' % raw.status_code))
                 continue
             return response
         raise IloError('%s %s: more than %d redirects.' % (method, uri, MAX_REDIRECTS), method=method, uri=uri)
 
-    def _http_error(self, method, uri, response):
+    def _read_body(self, raw, method, uri, guard):
+        """The whole body, streamed: refused past ``max_body`` bytes (a larger Content-Length before reading)."""
+        declared = raw.headers.get('Content-Length')
+        try:
+            declared = int(declared) if declared is not None else None
+        except ValueError:
+            declared = None
+        limit = self.max_body
+        if declared is not None and declared > limit:
+            raise IloProtocolError('%s %s: the reply announces %d bytes (Content-Length), more than the %d MiB limit; '
+                                   'not read.' % (method, uri, declared, limit // (1024 * 1024)),
+                                   method=method, uri=uri, status=raw.status_code)
+        chunks = []
+        total = 0
+        for chunk in raw.iter_content(READ_CHUNK):
+            total += len(chunk)
+            if total > limit:
+                raise IloProtocolError('%s %s: the reply is larger than the %d MiB limit; stopped reading.'
+                                       % (method, uri, limit // (1024 * 1024)), method=method, uri=uri, status=raw.status_code)
+            chunks.append(chunk)
+        if guard.fired:
+            raise guard.error(method, uri, self.base_url)
+        return b''.join(chunks)
+
+    def _transport_error(self, exc, method, uri):
+        """The IloError (wrapped in _RetryableError when a retry may help) for a requests/urllib3 exception."""
+        if isinstance(exc, requests.exceptions.SSLError):
+            return IloTLSError(
+                'TLS to %s failed: %s. Check ca_path (the CA that signed the iLO certificate) and that hostname matches '
+                'the certificate, or set validate_certs: false for a lab.' % (self.base_url, _reason(exc)),
+                method=method, uri=uri)
+        if isinstance(exc, (requests.exceptions.ConnectTimeout, requests.exceptions.ProxyError)):
+            if self._answered:
+                text = ('%s %s: %s did not accept a new connection within %s s (connect timeout), but it has answered this '
+                        'task before: the iLO is busy, not unreachable.' % (method, uri, self.base_url, self.timeout[0]))
+            else:
+                text = 'Could not connect to %s within %s s (connect timeout): %s.' % (self.base_url, self.timeout[0], _reason(exc))
+            return _RetryableError(IloTimeoutError(text, method=method, uri=uri), before_send=True)
+        if isinstance(exc, (requests.exceptions.ReadTimeout, socket.timeout)):
+            return _RetryableError(IloTimeoutError(
+                '%s %s: no answer from %s within %s s (read timeout).%s' % (
+                    method, uri, self.base_url, self.timeout[1],
+                    '' if method in SAFE_METHODS else ' The request was sent; whether it took effect is unknown.'),
+                method=method, uri=uri), before_send=False)
+        if isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError,
+                            requests.exceptions.ContentDecodingError, OSError)) and not isinstance(exc, ValueError):
+            before = _not_sent(exc)
+            if before:
+                text = '%s %s: could not connect to %s: %s.' % (method, uri, self.base_url, _reason(exc))
+            else:
+                text = '%s %s: the connection to %s broke: %s.' % (method, uri, self.base_url, _reason(exc))
+                if method not in SAFE_METHODS:
+                    text += ' The request was sent; whether it took effect is unknown.'
+            return _RetryableError(IloConnectionError(text, method=method, uri=uri), before_send=before)
+        # ValueError: urllib3 refusing a host or URL it cannot parse (LocationParseError); anything else unexpected.
+        return IloConnectionError('%s %s failed: %s.' % (method, uri, _reason(exc)), method=method, uri=uri)
+
+    def _http_error(self, method, uri, response, note=''):
         messages = response.messages
         for message in messages:
             known = None if 'Message' in message else known_message(message['MessageId'])
@@ -501,6 +714,7 @@ class RedfishClient:
             reason = excerpt(response.content) or 'no details in the reply'
         ids = ', '.join(m['MessageId'] for m in messages)
         text = '%s %s failed with HTTP %s: %s%s' % (method, uri, status, reason, ' (%s)' % ids if ids else '')
+        text += note
         if status == 401 and self.session_info.get('token') and not self.owns_session:
             text += '. The session given to this task is no longer valid: log in again with lightsout.ilo.ilo_session.'
         elif status == 401:
@@ -549,3 +763,137 @@ def _not_sent(exc):
                'Name or service not known', 'nodename nor servname', 'No route to host', 'Temporary failure in name resolution',
                'getaddrinfo failed', 'Network is unreachable')
     return any(m in text for m in markers)
+
+
+def _attempts(error, attempts):
+    """Say in ``error`` how many attempts were made, when there was more than one."""
+    if attempts > 1 and 'attempts)' not in error.message:
+        error.message = '%s (%d attempts)' % (error.message, attempts)
+        error.args = (error.message,)
+    return error
+
+
+_CURRENT = threading.local()
+
+
+class _Deadline:
+    """The deadline of one logical request. When it passes, the sockets the request uses are shut
+    down, which ends any read in progress however slowly the server drips bytes."""
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+        self.end = time.monotonic() + seconds
+        self.fired = False
+        self._sockets = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(max(0.0, seconds), self.fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def remaining(self):
+        return self.end - time.monotonic()
+
+    def watch(self, sock):
+        if sock is None:
+            return
+        with self._lock:
+            self._sockets.append(sock)
+            fired = self.fired
+        if fired:
+            _shutdown(sock)
+
+    def fire(self):
+        """Pass the deadline now: shut the sockets in use."""
+        with self._lock:
+            self.fired = True
+            sockets = list(self._sockets)
+        for sock in sockets:
+            _shutdown(sock)
+
+    def stop(self):
+        self._timer.cancel()
+
+    def watching(self):
+        return _Watching(self)
+
+    def error(self, method, uri, base_url):
+        return IloTimeoutError('%s %s: %s did not complete the request within the %s s deadline (timeout), connect, '
+                               'retries and reading the reply included.%s' % (
+                                   method, uri, base_url, _seconds(self.seconds),
+                                   '' if method in SAFE_METHODS else ' The request was sent; whether it took effect is unknown.'),
+                               method=method, uri=uri)
+
+
+class _Watching:
+    """``with guard.watching():`` the connections this thread uses meanwhile are watched by ``guard``."""
+
+    def __init__(self, guard):
+        self.guard = guard
+
+    def __enter__(self):
+        _CURRENT.guard = self.guard
+        return self.guard
+
+    def __exit__(self, *exc):
+        _CURRENT.guard = None
+        return False
+
+
+def _seconds(value):
+    return ('%d' % value) if float(value).is_integer() else ('%s' % value)
+
+
+def _shutdown(sock):
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except (OSError, ValueError):
+        pass
+
+
+class _Watched:
+    """Mixin for urllib3 connections: register the socket with the current request's deadline."""
+
+    def _new_conn(self):
+        sock = super(_Watched, self)._new_conn()
+        guard = getattr(_CURRENT, 'guard', None)
+        if guard is not None:
+            guard.watch(sock)
+        return sock
+
+    def request(self, *args, **kwargs):
+        guard = getattr(_CURRENT, 'guard', None)
+        if guard is not None and getattr(self, 'sock', None) is not None:
+            guard.watch(self.sock)
+        return super(_Watched, self).request(*args, **kwargs)
+
+
+class _WatchedHTTPConnection(_Watched, HTTPConnection):
+    pass
+
+
+class _WatchedHTTPSConnection(_Watched, HTTPSConnection):
+    pass
+
+
+class _WatchedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+_POOL_CLASSES = {'http': _WatchedHTTPPool, 'https': _WatchedHTTPSPool}
+
+
+class _DeadlineAdapter(HTTPAdapter):
+    """requests' adapter whose connections are watched by the request deadline (_Deadline)."""
+
+    def init_poolmanager(self, *args, **kwargs):
+        super(_DeadlineAdapter, self).init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _POOL_CLASSES
+
+    def proxy_manager_for(self, proxy, **proxy_kwargs):
+        manager = super(_DeadlineAdapter, self).proxy_manager_for(proxy, **proxy_kwargs)
+        manager.pool_classes_by_scheme = _POOL_CLASSES
+        return manager

@@ -14,6 +14,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import re
 
 # Text for the messages a client meets most, for when iLO omits Message/Resolution and the
 # registry cannot be read (for example a 401 before any session exists). Keys are the
@@ -98,30 +99,103 @@ def parse_messages(body):
             message_id = item.get('MessageId') or item.get('MessageID')
             if not message_id:
                 continue
-            entry = {'MessageId': str(message_id)}
+            if len(found) >= MAX_MESSAGES:
+                return found
+            entry = {'MessageId': clean_text(message_id, 120)}
             for key in ('Message', 'Resolution', 'Severity', 'MessageSeverity', 'MessageArgs', 'RelatedProperties'):
                 if key in item and item[key] not in (None, '', []):
                     entry[key] = item[key]
             for key in ('Message', 'Resolution', 'Severity', 'MessageSeverity'):
-                if key in entry and not isinstance(entry[key], str):
-                    entry[key] = json.dumps(entry[key], sort_keys=True)  # a malformed body: keep it readable, keep it text
+                if key in entry:
+                    if not isinstance(entry[key], str):
+                        entry[key] = json.dumps(entry[key], sort_keys=True)  # a malformed body: keep it readable, keep it text
+                    entry[key] = clean_text(entry[key])
+            for key in ('MessageArgs', 'RelatedProperties'):
+                if key in entry:
+                    values = entry[key] if isinstance(entry[key], list) else [entry[key]]
+                    entry[key] = [clean_text(v, 120) if isinstance(v, str) else v for v in values[:MAX_MESSAGES]]
             found.append(entry)
     return found
 
 
-def decode_body(content):
-    """Decode a response body to JSON if it is JSON; otherwise return None. Never raises."""
+# Text that came from the BMC is copied into msg/error/warnings: strip what could forge lines or
+# move the cursor in a terminal (C0/C1 controls, DEL, line/paragraph separators, bidi overrides)
+# and bound how much of it a reply can put there.
+_CONTROL = re.compile(u'[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]+')
+MAX_TEXT = 500       # characters of one text from the BMC (a message, a resolution, an excerpt)
+MAX_MESSAGES = 10    # messages kept from one error reply
+MAX_INT_DIGITS = 100  # a Redfish integer is at most 64 bits; longer ones are an attack on int()
+
+
+def clean_text(value, limit=MAX_TEXT):
+    """``value`` as one printable line: control characters become a space, at most ``limit`` characters."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        value = str(value)
+    text = _CONTROL.sub(' ', value)
+    if limit and len(text) > limit:
+        text = text[:limit] + '...'
+    return text
+
+
+class BodyError(ValueError):
+    """A reply body that is not acceptable JSON; the text says why (no BMC text in it)."""
+
+
+def _reject_constant(name):
+    raise BodyError('it contains %s, which is not a JSON number' % name)
+
+
+def _checked_float(text):
+    value = float(text)
+    if value in (float('inf'), float('-inf')):
+        raise BodyError('it contains a number too large for a float (%s...)' % text[:20])
+    return value
+
+
+def _checked_int(text):
+    digits = len(text.lstrip('-'))
+    if digits > MAX_INT_DIGITS:
+        raise BodyError('it contains an integer of %d digits' % digits)
+    return int(text)
+
+
+def parse_json(content):
+    """Strictly decode a reply body: ``(value, problem, replaced)``. Never raises.
+
+    ``value`` is None for an empty body. ``problem`` is None, or a sentence fragment when the
+    body is not JSON, nests too deep, holds NaN/Infinity, a number that overflows a float or an
+    integer of more than MAX_INT_DIGITS digits. Invalid UTF-8 is replaced by U+FFFD;
+    ``replaced`` counts the replacements so the caller can warn.
+    """
     if not content:
-        return None
+        return None, None, 0
+    replaced = 0
     if isinstance(content, bytes):
+        if content.startswith(b'\xef\xbb\xbf'):
+            content = content[3:]
         try:
-            content = content.decode('utf-8')
+            text = content.decode('utf-8')
         except UnicodeDecodeError:
-            content = content.decode('latin-1')
+            text = content.decode('utf-8', 'replace')
+            replaced = text.count(u'\ufffd')
+    else:
+        text = content
     try:
-        return json.loads(content)
-    except ValueError:
-        return None
+        value = json.loads(text, parse_constant=_reject_constant, parse_float=_checked_float, parse_int=_checked_int)
+    except BodyError as exc:
+        return None, str(exc), replaced
+    except RecursionError:
+        return None, 'it nests too deep', replaced
+    except ValueError as exc:
+        return None, 'it is not JSON (%s)' % clean_text(exc, 80), replaced
+    return value, None, replaced
+
+
+def decode_body(content):
+    """Decode a response body to JSON if it is acceptable JSON; otherwise return None. Never raises."""
+    return parse_json(content)[0]
 
 
 def excerpt(content, limit=200):
@@ -129,8 +203,8 @@ def excerpt(content, limit=200):
     if not content:
         return ''
     if isinstance(content, bytes):
-        content = content.decode('utf-8', 'replace')
-    text = ' '.join(str(content).split())
+        content = content[:limit * 4].decode('utf-8', 'replace')
+    text = ' '.join(clean_text(content, 0).split())
     if len(text) > limit:
         text = text[:limit] + '...'
     return text
@@ -140,6 +214,7 @@ class IloError(Exception):
     """Base class. ``message`` is a sentence a person can act on."""
 
     def __init__(self, message, method=None, uri=None, status=None, messages=None, body=None):
+        message = clean_text(message, 4 * MAX_TEXT)
         super(IloError, self).__init__(message)
         self.message = message
         self.method = method
@@ -219,6 +294,14 @@ class IloWaitTimeout(IloError):
 
 class IloPowerTimeout(IloWaitTimeout):
     """The server did not reach the wanted power or POST state in time."""
+
+
+class IloSecurityError(IloError):
+    """Refused to protect the credentials: a URI from a reply (or a session) points to another origin."""
+
+
+class IloProtocolError(IloError):
+    """A reply that cannot be used: not JSON, too large, or otherwise malformed."""
 
 
 def http_error_class(status):

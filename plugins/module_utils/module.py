@@ -14,6 +14,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import signal
+import threading
+
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
 from ansible_collections.lightsout.ilo.plugins.module_utils.client import (
@@ -21,7 +24,7 @@ from ansible_collections.lightsout.ilo.plugins.module_utils.client import (
     REQUESTS_IMPORT_ERROR,
     RedfishClient,
 )
-from ansible_collections.lightsout.ilo.plugins.module_utils.errors import IloError
+from ansible_collections.lightsout.ilo.plugins.module_utils.errors import IloError, clean_text
 from ansible_collections.lightsout.ilo.plugins.module_utils.service import IloService
 
 COMMON_ARGUMENT_SPEC = dict(
@@ -42,6 +45,21 @@ COMMON_ARGUMENT_SPEC = dict(
 )
 
 
+# What timeout(1), CI cancellation, AWX/AAP job cancel and Ctrl-C send.
+TERMINATING_SIGNALS = ('SIGTERM', 'SIGHUP', 'SIGINT')
+
+
+class Terminated(BaseException):
+    """A terminating signal arrived: unwind (deleting the owned session) and report it.
+
+    A BaseException, like KeyboardInterrupt, so that no ``except Exception`` swallows it.
+    """
+
+    def __init__(self, name):
+        super(Terminated, self).__init__(name)
+        self.name = name
+
+
 class IloModule:
     """Subclass, set ``argument_spec`` / ``module_kwargs``, implement ``run()``, call ``main()``."""
 
@@ -60,6 +78,16 @@ class IloModule:
         self.result = {'changed': False}
         self.client = None
         self.service = None
+        self._terminating = False
+        self._session_outcome = 'no session of this task was open.'
+        # Text in warnings may come from the BMC: one printable line, bounded (errors.clean_text).
+        self.module.warn = self._clean_warn(self.module.warn)
+
+    @staticmethod
+    def _clean_warn(warn):
+        def clean(text):
+            return warn(clean_text(text, 1000))
+        return clean
 
     @property
     def check_mode(self):
@@ -92,6 +120,8 @@ class IloModule:
         if not HAS_REQUESTS:
             self.module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
         error = None
+        interrupted = None
+        previous = self._trap_signals()
         try:
             self.client = self.make_client()
             self.service = IloService(self.client)
@@ -102,18 +132,56 @@ class IloModule:
             error = exc
             if self.service is not None and (self.client.token or self.client.auth == 'basic'):
                 self.service.describe(exc)
+        except (Terminated, KeyboardInterrupt) as exc:
+            interrupted = getattr(exc, 'name', 'SIGINT')
         finally:
             self._close()
+            self._restore_signals(previous)
+        if interrupted:
+            self.module.fail_json(msg='Stopped by %s before the task finished; %s' % (interrupted, self._session_outcome),
+                                  **dict((k, v) for k, v in self.result.items() if k != 'msg'))
         if error is not None:
             self.fail(error)
         self.module.exit_json(**self.result)
 
+    def _trap_signals(self):
+        """Turn SIGTERM/SIGHUP into Terminated so that ``finally`` deletes the owned session."""
+        previous = {}
+        if threading.current_thread() is not threading.main_thread():
+            return previous
+        for name in TERMINATING_SIGNALS:
+            number = getattr(signal, name, None)
+            if number is not None:
+                try:
+                    previous[number] = signal.signal(number, self._on_signal)
+                except (ValueError, OSError):
+                    pass
+        return previous
+
+    @staticmethod
+    def _restore_signals(previous):
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+    def _on_signal(self, number, _frame):
+        if self._terminating:
+            return  # already unwinding: let the session be deleted
+        self._terminating = True
+        if self.client is not None:
+            self.client.abort()  # end requests in flight in other threads now
+        raise Terminated(signal.Signals(number).name)
+
     def _close(self):
         if self.client is None:
             return
+        self._terminating = True  # a signal while the session is being deleted must not stop that
+        owned = self.client.owns_session and self.client.session_uri
         try:
             self.client.close()
+            if owned:
+                self._session_outcome = 'the session this task created was deleted.'
         except IloError as exc:
+            self._session_outcome = 'the session this task created could not be deleted (see the warning).'
             self.module.warn('Could not delete the session this task created (%s): %s' % (self.client.session_uri, exc))
         for warning in self.client.warnings:
             self.module.warn(warning)

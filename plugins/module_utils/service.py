@@ -14,7 +14,7 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.lightsout.ilo.plugins.module_utils.client import link_of, normalize_uri
+from ansible_collections.lightsout.ilo.plugins.module_utils.client import capped, link_of, normalize_uri
 from ansible_collections.lightsout.ilo.plugins.module_utils.errors import (
     IloDiscoveryError,
     IloError,
@@ -151,7 +151,8 @@ class IloService:
         members = body.get('Members')
         if members is None:
             members = dig(body, 'links.Member') or []
-        return [link_of(m) for m in members if link_of(m)]
+        return capped([link_of(m) for m in members if isinstance(m, (dict, str)) and link_of(m)], collection_uri,
+                      self.client.warn)
 
     def systems(self):
         return self.members(self.root_link('Systems'))

@@ -14,7 +14,7 @@ import relkit  # noqa: E402  pylint: disable=wrong-import-position,import-error
 
 
 def pytest_terminal_summary(terminalreporter):
-    if not (relkit.MATRIX or relkit.BAD_INPUTS or relkit.SECRET_CHECKS):
+    if not (relkit.MATRIX or relkit.BAD_INPUTS or relkit.SECRET_CHECKS or relkit.ATTACKS):
         return
     write = terminalreporter.write_line
     terminalreporter.section('lightsout.ilo reliability')
@@ -39,7 +39,10 @@ def pytest_terminal_summary(terminalreporter):
         leaks = sum(n for _where, n in relkit.SECRET_CHECKS)
         write('secrets: %d places checked, %d leaks (%s)' % (
             len(relkit.SECRET_CHECKS), leaks, ', '.join(w for w, _n in relkit.SECRET_CHECKS)))
+    if relkit.ATTACKS:
+        write('hostile BMC: %d attacks tried, outcome of each in tests/output/reliability/summary.json' % len(relkit.ATTACKS))
     relkit.write_output('summary.json', {
+        'attacks': relkit.ATTACKS,
         'matrix': dict(('%s | %s' % k, v) for k, v in relkit.MATRIX.items()),
         'bad_inputs': relkit.BAD_INPUTS,
         'secret_checks': relkit.SECRET_CHECKS,

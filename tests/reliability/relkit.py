@@ -19,6 +19,7 @@ from unittest import mock
 from ilotest import ROOT  # pylint: disable=import-error
 
 from ansible.module_utils import basic
+from ansible.module_utils.common import warnings as ansible_warnings
 from ansible.module_utils.testing import patch_module_args
 
 USER, PASSWORD = 'Administrator', 'password'
@@ -30,6 +31,7 @@ OUTPUT = os.path.join(ROOT, 'tests', 'output', 'reliability')
 MATRIX = {}      # (fault, module) -> outcome text
 BAD_INPUTS = []  # (module, description, msg)
 SECRET_CHECKS = []  # (where, leaks)
+ATTACKS = []  # (attack by a hostile BMC, outcome), from test_hostile.py
 
 
 class _Exit(Exception):
@@ -38,13 +40,22 @@ class _Exit(Exception):
         self.result = result
 
 
+def _with_warnings(result):
+    """The warnings the module gave (module.warn), as ansible-core would return them; then forget them."""
+    found = list(ansible_warnings.get_warning_messages())
+    ansible_warnings._global_warnings.clear()  # pylint: disable=protected-access
+    if found:
+        result['warnings'] = found
+    return result
+
+
 def _exit_json(self, **kwargs):  # pylint: disable=unused-argument
     kwargs.setdefault('changed', False)
-    raise _Exit(dict(kwargs, failed=False))
+    raise _Exit(_with_warnings(dict(kwargs, failed=False)))
 
 
 def _fail_json(self, msg=None, **kwargs):  # pylint: disable=unused-argument
-    raise _Exit(dict(kwargs, msg=msg, failed=True))
+    raise _Exit(_with_warnings(dict(kwargs, msg=msg, failed=True)))
 
 
 def run_module(name, args, check_mode=False, diff=False):

@@ -63,7 +63,7 @@ ROWS = [
     ('500 on the write, once', 'write', lambda w: [fault('http_500', w)], 'failed', 10),
     ('dropped connection on a read', 'read', lambda w: [fault('drop', w)], 'ok', 10),
     ('dropped connection on the write', 'write', lambda w: [fault('drop', w)], 'failed', 10),
-    ('read slower than timeout, once', 'read', lambda w: [fault('slow', w, delay_s=1.6)], 'ok', 1),
+    ('read slower than timeout (a deadline), once', 'read', lambda w: [fault('slow', w, delay_s=1.6)], 'failed', 1),
     ('write slower than timeout', 'write', lambda w: [fault('slow', w, delay_s=1.6)], 'failed', 1),
     ('iLO resetting (not_ready) twice', 'read', lambda w: [fault('not_ready', w, count=2, retry_after=0)], 'ok', 10),
     ('iLO resetting (not_ready) always', 'read', lambda w: [fault('not_ready', w, count=-1, retry_after=0)], 'failed', 10),

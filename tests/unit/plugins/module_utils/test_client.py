@@ -212,14 +212,15 @@ def test_validate_certs_false_works_and_warns(ilo5):
         assert any('validate_certs' in w for w in client.warnings)
 
 
-def test_read_timeout(ilo5):
+def test_timeout_is_the_deadline_of_the_whole_request(ilo5):
+    """A reply slower than ``timeout`` ends the request at the deadline; no retry can outlive it."""
     with make(ilo5, timeout=0.3, retries=1) as client:
         uri = system_uri(client)
         ilo5.ilos[0].add_fault({'kind': 'slow', 'delay_s': 1.0, 'count': -1, 'match': {'path': '/systems/1/?$'}})
         with pytest.raises(IloTimeoutError) as caught:
             client.get(uri, fresh=True)
         ilo5.ilos[0].clear_faults()
-    assert 'within 0.3 s' in caught.value.message and len(client._sleep) == 1
+    assert 'within the 0.3 s deadline (timeout)' in caught.value.message and client._sleep == []
 
 
 def test_connection_refused_is_retried_and_reported():
