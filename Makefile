@@ -47,6 +47,8 @@ BENCH_FLEET_RUNS ?= $(BENCH_RUNS)
 BENCH_HOSTS ?= 100
 BENCH_FORKS ?= 25
 BENCH_SCENARIOS ?= all
+BENCH_BMC_RUNS ?= $(BENCH_RUNS)
+BENCH_BMC_SCALE ?= 0.25
 BENCH_MOCKUP ?=
 BENCH_OUTPUT ?= docs/performance.md
 
@@ -128,7 +130,7 @@ simulator: $(VENV)/.stamp
 bench: $(VENV)/.stamp
 	$(TEST_ENV) $(VENV)/bin/python tests/bench/run_bench.py --latency-ms $(BENCH_LATENCY_MS) --runs $(BENCH_RUNS) \
 		--fleet-runs $(BENCH_FLEET_RUNS) --hosts $(BENCH_HOSTS) --forks $(BENCH_FORKS) --scenarios $(BENCH_SCENARIOS) \
-		--output $(BENCH_OUTPUT) $(if $(BENCH_MOCKUP),--mockup $(BENCH_MOCKUP))
+		--bmc-runs $(BENCH_BMC_RUNS) --bmc-scale $(BENCH_BMC_SCALE) --output $(BENCH_OUTPUT) $(if $(BENCH_MOCKUP),--mockup $(BENCH_MOCKUP))
 
 build: $(VENV)/.stamp collection
 	mkdir -p $(BUILD)/dist && cd $(COLL) && $(abspath $(VENV))/bin/ansible-galaxy collection build --force --output-path $(abspath $(BUILD))/dist

@@ -234,9 +234,9 @@ def dependency_depth(log):
 class Simulator:
     """A fleet of ``count`` simulated iLOs in this process, with recording."""
 
-    def __init__(self, count, latency_ms, profile, mockup, keep_bodies):
+    def __init__(self, count, latency_ms, profile, mockup, keep_bodies, timing=None):
         self.fleet = ilosim.start(profile=profile, mockup=mockup, count=count, latency_ms=latency_ms,
-                                  state_dir=os.path.join(BUILD, 'sim-state'))
+                                  state_dir=os.path.join(BUILD, 'sim-state'), **(timing or {}))
         self.recorder = Recorder(self.fleet, keep_bodies)
         self.latency_ms = latency_ms
         self.context = ssl.create_default_context(cafile=self.fleet.ca_path)
@@ -283,7 +283,10 @@ class Simulator:
             for method, count in item['by_method'].items():
                 by_method[method] = by_method.get(method, 0) + count
         created = [now - then for now, then in zip(after['created'], before['created'])]
+        peaks = [ilo.concurrency()['peak'] for ilo in self.fleet.ilos]
         result = {'requests': sum(item['total'] for item in requests), 'by_method': by_method,
+                  'peak_connections': max(item['connections'] for item in peaks),
+                  'peak_in_service': max(item['in_service'] for item in peaks),
                   'connections': sum(self.recorder.connections), 'sessions_created': sum(created),
                   'sessions_open': sum(after['open']), 'sessions_created_per_host': sorted(set(created)),
                   'by_endpoint': requests[0]['by_endpoint'] if len(requests) == 1 else None}
@@ -385,6 +388,16 @@ def scenarios():
             ('4 tasks, each logs in (ours)', OURS, play(four_tasks(OURS)), None),
             ('4 tasks, Basic auth (theirs)', THEIRS, play(four_tasks(THEIRS)), None)]},
     ]
+
+
+# (g): the same full inventory on three models of a BMC with realistic service times (ilosim timing).
+BMC_MODELS = (('serial BMC (1 worker)', 1), ('4-worker BMC', 4), ('unlimited BMC', 0))
+BMC_SEED = 24
+
+
+def bmc_scenario():
+    full = scenarios()[0]
+    return {'key': 'g', 'title': '(g) full inventory, realistic service times', 'variants': full['variants']}
 
 
 def fleet_scenario():
@@ -625,7 +638,9 @@ def variant_summary(scenario, variant, outcomes, latency_s):
                'sessions_per_host': last['sessions_created_per_host'],
                'changed': last['changed'], 'failures': sorted(set(f for item in outcomes for f in item['failures'])),
                'host_tasks': last['host_tasks'], 'writes': writes_besides_sessions(last),
-               'by_endpoint': last.get('by_endpoint')}
+               'by_endpoint': last.get('by_endpoint'),
+               'peak_connections': max(item.get('peak_connections', 0) for item in outcomes),
+               'peak_in_service': max(item.get('peak_in_service', 0) for item in outcomes)}
     if 'depth' in last:
         summary['depth'] = last['depth']
         summary['floor_s'] = (last['depth'] + 1) * latency_s
@@ -665,8 +680,9 @@ def build_report(data):
     add('```')
     add('')
     add('Options (Makefile variables): `BENCH_LATENCY_MS` per request and per TLS handshake, `BENCH_RUNS` runs per '
-        'measurement, `BENCH_FLEET_RUNS`, `BENCH_HOSTS`, `BENCH_FORKS`, `BENCH_SCENARIOS` (a-f, comma-separated, or '
-        '`all`), `BENCH_MOCKUP` (a mockup tree served instead of the `ilo5` profile), `BENCH_OUTPUT`. It needs no '
+        'measurement, `BENCH_FLEET_RUNS`, `BENCH_HOSTS`, `BENCH_FORKS`, `BENCH_SCENARIOS` (a-g, comma-separated, or '
+        '`all`), `BENCH_BMC_RUNS` and `BENCH_BMC_SCALE` (runs and time scale of (g)), `BENCH_MOCKUP` (a mockup '
+        'tree served instead of the `ilo5` profile), `BENCH_OUTPUT`. It needs no '
         'hardware and no network beyond the package index (community.general comes from the `ansible` wheel, cached in '
         '.build/bench). Raw results are kept in .build/bench/results.json; '
         '`python tests/bench/run_bench.py --from-json .build/bench/results.json` rewrites this page from them.')
@@ -733,11 +749,58 @@ def build_report(data):
             for failure in item['failures'][:5]:
                 add('- %s, %s %s: `%s`' % (title, item['side'], item['label'], failure.replace('`', "'")[:400]))
         add('')
+    bmc_lines(data, add)
     fleet_lines(data, add)
     targets_lines(data, add)
     profile_lines(data, add)
     details_lines(data, add)
     return '\n'.join(lines) + '\n'
+
+
+def bmc_lines(data, add):
+    """(g): ours vs theirs on a serial, a 4-worker and an unlimited BMC with realistic service times."""
+    if not data.get('bmc'):
+        return
+    args = data['args']
+    add('## BMC models: realistic service times, serial / 4 workers / unlimited')
+    add('')
+    add('Scenario (a) again (`ilo_facts` all vs `redfish_info` for the same categories), on a simulated iLO with '
+        'realistic service times (`ilosim` `service_times: realistic`, seed %d: each resource\'s typical GET time drawn '
+        'from a lognormal with median 0.27 s and p90 0.5 s, answers jittered around it, rare 2–8 s stalls, logins '
+        '1.2 s, TLS handshakes 0.08 s), all scaled by **%s** (`BENCH_BMC_SCALE`; 1 = real time), no added latency. '
+        'The BMC serves 1, 4 or unlimited requests and TLS handshakes at once; the others wait. Median of %d runs '
+        '(`BENCH_BMC_RUNS`). **peak conn.** / **peak served**: the most simultaneous connections / requests in '
+        'service the simulator saw (`/_sim/concurrency`). **speed-up** = theirs / ours, task time.'
+        % (BMC_SEED, args.get('bmc_scale'), args.get('bmc_runs') or 1))
+    add('')
+    add('| BMC | collection | variant | task s, median (min–max) | requests | TLS | peak conn. | peak served | failures '
+        '| speed-up |')
+    add('|---|---|---|---|---|---|---|---|---|---|')
+    for model in data['bmc']:
+        ours, theirs = pair(model['summaries'])
+        for item in model['summaries']:
+            speed = ''
+            if item is ours and theirs:
+                value = ratio(theirs['tasks'] and theirs['tasks'][0], ours['tasks'] and ours['tasks'][0])
+                speed = '**%.1f×**' % value if value is not None else '-'
+            add('| %s | %s | %s | %s | %g | %d | %d | %d | %d | %s |' % (
+                model['model'], item['side'], item['label'], fmt_stats(item['tasks']), item['requests'],
+                item['connections'], item.get('peak_connections', 0), item.get('peak_in_service', 0),
+                len(item['failures']), speed))
+    add('')
+    add('Targets (issue 24): zero failures on every model; on the serial BMC no slower than community.general; on a '
+        'parallel one at least 5× faster.')
+    add('')
+    for model in data['bmc']:
+        ours, theirs = pair(model['summaries'])
+        if not (ours and theirs and ours['tasks'] and theirs['tasks']):
+            continue
+        speed = theirs['tasks'][0] / ours['tasks'][0]
+        target = 1.0 if model['workers'] == 1 else 5.0
+        add('- %s: %.1f× (target ≥ %g×: %s); failures ours %d, theirs %d.' % (
+            model['model'], speed, target, 'met' if speed >= target else 'NOT met', len(ours['failures']),
+            len(theirs['failures'])))
+    add('')
 
 
 def fleet_lines(data, add):
@@ -954,7 +1017,9 @@ def parse_args(argv):
     parser.add_argument('--fleet-runs', type=int, default=None)
     parser.add_argument('--hosts', type=int, default=100)
     parser.add_argument('--forks', type=int, default=25)
-    parser.add_argument('--scenarios', default='all', help='comma-separated: a,b,c,d,e,f or all')
+    parser.add_argument('--scenarios', default='all', help='comma-separated: a,b,c,d,e,f,g or all')
+    parser.add_argument('--bmc-scale', type=float, default=0.25, help='(g): time scale of the realistic service times')
+    parser.add_argument('--bmc-runs', type=int, default=None, help='(g): runs per BMC model (default: --runs)')
     parser.add_argument('--profile', default='ilo5')
     parser.add_argument('--mockup', default=None)
     parser.add_argument('--output', default=os.path.join('docs', 'performance.md'))
@@ -962,6 +1027,8 @@ def parse_args(argv):
     args = parser.parse_args(argv)
     if args.fleet_runs is None:
         args.fleet_runs = args.runs
+    if args.bmc_runs is None:
+        args.bmc_runs = args.runs
     return args
 
 
@@ -1000,13 +1067,14 @@ def main(argv=None):
     collection_copy.refresh(COLLECTIONS)
     wheel = sorted(glob.glob(os.path.join(BUILD, 'dl', 'ansible-*.whl')))
     data = {'args': vars(args), 'date': time.strftime('%Y-%m-%d %H:%M %Z'), 'machine': machine(),
-            'command': 'make bench BENCH_LATENCY_MS=%d BENCH_RUNS=%d BENCH_FLEET_RUNS=%d BENCH_HOSTS=%d BENCH_FORKS=%d%s%s' % (
-                args.latency_ms, args.runs, args.fleet_runs, args.hosts, args.forks,
+            'command': 'make bench BENCH_LATENCY_MS=%d BENCH_RUNS=%d BENCH_FLEET_RUNS=%d BENCH_HOSTS=%d BENCH_FORKS=%d '
+                       'BENCH_BMC_RUNS=%d BENCH_BMC_SCALE=%g%s%s' % (
+                args.latency_ms, args.runs, args.fleet_runs, args.hosts, args.forks, args.bmc_runs, args.bmc_scale,
                 '' if args.scenarios == 'all' else ' BENCH_SCENARIOS=%s' % args.scenarios,
                 ' BENCH_MOCKUP=%s' % args.mockup if args.mockup else ''),
             'ansible_core': ansible_core_version(sys.executable), 'cg_version': cg_version, 'ours_version': our_version(),
             'ansible_wheel': os.path.basename(wheel[-1]).split('-')[1] if wheel else '?', 'scenarios': [], 'fleet': [],
-            'calibration': [], 'profiles': []}
+            'calibration': [], 'profiles': [], 'bmc': []}
     runner = Runner(args)
     latency_s = args.latency_ms / 1000.0
     print('lightsout.ilo %s vs community.general %s, ansible-core %s, latency %d ms' % (
@@ -1025,6 +1093,18 @@ def main(argv=None):
                 data['profiles'].append(profile_module(sim, module, module_args))
     finally:
         sim.close()
+    if wanted(args, 'g'):
+        scenario = bmc_scenario()
+        for model, workers in BMC_MODELS:
+            timing = {'service_times': 'realistic', 'workers': workers, 'time_scale': args.bmc_scale, 'seed': BMC_SEED}
+            sim = Simulator(1, 0, args.profile, args.mockup, keep_bodies=False, timing=timing)
+            try:
+                print('  g    %s' % model, flush=True)
+                results = run_scenario(runner, sim, scenario, args.bmc_runs, 1)
+            finally:
+                sim.close()
+            data['bmc'].append({'model': model, 'workers': workers, 'summaries': [
+                variant_summary(scenario, variant, results[label_side(variant)], 0.0) for variant in scenario['variants']]})
     if wanted(args, 'f'):
         sim = Simulator(args.hosts, args.latency_ms, args.profile, args.mockup, keep_bodies=False)
         try:

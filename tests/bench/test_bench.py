@@ -97,3 +97,26 @@ def test_noop_target_met_only_without_writes_and_with_no_more_requests():
     prefix = '| no-op (c) power on, already on, '
     verdicts = dict((row[len(prefix):].split(':')[0], row.rsplit('|', 2)[1].strip()) for row in rows)
     assert verdicts == {'equal': 'yes', 'fewer': 'yes', 'more': '**no**', 'writes': '**no**'}
+
+
+def bmc_item(side, label, task_s, failures=()):
+    return {'side': side, 'label': label, 'tasks': (task_s, task_s, task_s), 'requests': 40, 'connections': 2,
+            'peak_connections': 2, 'peak_in_service': 1, 'failures': list(failures)}
+
+
+def test_bmc_models_section_states_speed_up_and_targets():
+    data = {'args': {'bmc_scale': 0.25, 'bmc_runs': 1}, 'bmc': [
+        {'model': 'serial BMC (1 worker)', 'workers': 1, 'summaries': [
+            bmc_item(run_bench.OURS, 'ilo_facts (all)', 10.0), bmc_item(run_bench.THEIRS, 'redfish_info', 20.0)]},
+        {'model': 'unlimited BMC', 'workers': 0, 'summaries': [
+            bmc_item(run_bench.OURS, 'ilo_facts (all)', 5.0), bmc_item(run_bench.THEIRS, 'redfish_info', 20.0, ['x'])]},
+    ]}
+    lines = []
+    run_bench.bmc_lines(data, lines.append)
+    text = '\n'.join(lines)
+    assert '| serial BMC (1 worker) | lightsout.ilo | ilo_facts (all) | 10.00 (10.00–10.00) | 40 | 2 | 2 | 1 | 0 | **2.0×** |' in text
+    assert '- serial BMC (1 worker): 2.0× (target ≥ 1×: met); failures ours 0, theirs 0.' in text
+    assert '- unlimited BMC: 4.0× (target ≥ 5×: NOT met); failures ours 0, theirs 1.' in text
+    lines = []
+    run_bench.bmc_lines({'args': {}}, lines.append)
+    assert lines == []
