@@ -438,6 +438,7 @@ class RedfishClient:
 
     def get(self, uri, fresh=False, params=None):
         """GET a resource. Within one client a resource is fetched once unless ``fresh``."""
+        uri = self.local_path(uri)  # a link to another origin is refused even when its path was read already
         key = normalize_uri(uri) + ('?' + '&'.join('%s=%s' % kv for kv in sorted(params.items())) if params else '')
         if not fresh:
             cached = self._cache.get(key)
@@ -454,6 +455,7 @@ class RedfishClient:
         A read already cached wins. The remembered body has no headers: its ETag is its
         ``@odata.etag``, if any; writes that need a current ETag read ``fresh``.
         """
+        uri = self.local_path(uri)
         response = Response('GET', uri, 200, {}, b'')
         response.json = body
         self._cache.setdefault(normalize_uri(uri), response)

@@ -448,8 +448,9 @@ class Gatherer:
     # ---------------------------------------------------------------- reads
 
     def _remember(self, body):
+        uri = self.client.local_path(link_of(body))  # an expanded member on another origin is refused too
         with self._lock:
-            self._store.setdefault(normalize_uri(link_of(body)), body)
+            self._store.setdefault(normalize_uri(uri), body)
 
     def get(self, uri, params=None, optional=True):
         """The JSON body of ``uri`` (dict), or None when it is missing (404) and ``optional``."""

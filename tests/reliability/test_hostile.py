@@ -106,6 +106,21 @@ def test_collection_member_on_another_origin_is_refused(bmc, neighbour, case, au
     record('collection member: %s (auth %s)' % (case, auth), 'refused, neighbour contacted 0 times')
 
 
+@pytest.mark.parametrize('case', ['absolute https to another port', 'network-path //host:port'])
+def test_expanded_member_on_another_origin_is_refused(bmc, neighbour, case):
+    """With $expand the member's body arrives inline: its link is checked all the same."""
+    link = foreign_links(bmc.port, neighbour.port)[case]
+    bmc.traps = []  # advertise $expand, as iLO 5/6 do
+
+    def change(body):
+        for member in body.get('Members') or []:
+            member['@odata.id'] = link
+    bmc.trap('GET', SYSTEMS, rewrite_json(change))
+    msg = assert_clear_failure(run_module('ilo_facts', args(bmc, gather_subset=['min'])))
+    assert msg.startswith('Refused a link in a reply'), msg
+    assert [e['path'] for e in bmc.requests('GET') if 'expand' in e['path']], 'the collection was not expanded'
+
+
 def test_same_origin_written_differently_is_followed(bmc):
     """Mixed-case scheme and host, default-less port: still our origin, so it works."""
     link = 'HTTPS://127.0.0.1:%d/redfish/v1/Systems/1/' % bmc.port
