@@ -370,9 +370,12 @@ class RedfishClient:
             exc.message = ('Login to %s as %r failed: the iLO rejected the user name or password (HTTP %s). '
                            'One attempt was made; iLO delays logins and may lock the account after repeated failures.'
                            % (self.base_url, self.username, exc.status))
+            if exc.status == 401 and 'basic' in str(getattr(exc, 'www_authenticate', '') or '').lower():
+                exc.message += (' If the credentials are right, this service may not offer Redfish sessions to this '
+                                'account: it answered WWW-Authenticate: Basic, so try auth: basic.')
             exc.args = (exc.message,)
-            for message in exc.messages:
-                message['Resolution'] = 'Check the user name and password; wait before retrying if iLO delays logins.'
+            for message in exc.messages:  # the service's own resolution, when it gave one, is kept
+                message.setdefault('Resolution', 'Check the user name and password; wait before retrying if iLO delays logins.')
             raise
         token = response.headers.get('X-Auth-Token')
         if not token:
@@ -384,7 +387,36 @@ class RedfishClient:
             self.token = token
             self.session_uri = session_uri
             self.owns_session = True
+        if not session_uri:
+            found = self._own_session(uri)
+            with self._lock:
+                self.session_uri = found
+            if not found:
+                self.warn('The login reply of %s named no session URI (no Location header, no @odata.id) and the Sessions '
+                          'collection does not mark this session as the caller\'s: it cannot be deleted by this task and '
+                          'will idle out on the iLO.' % self.base_url)
         return {'hostname': self.base_url, 'token': token, 'uri': self.session_uri}
+
+    def _own_session(self, sessions_uri):
+        """The URI of the session just created, when the login reply did not say it, or None.
+
+        iLO marks the caller's session in the Sessions collection (``Oem.Hpe.Links.MySession``)
+        and in each session (``Oem.Hpe.MySession``); a few members are read to find it. Never raises.
+        """
+        try:
+            body = self.request('GET', sessions_uri).json or {}
+            for oem in (body.get('Oem') or {}).values():
+                uri = link_of(((oem or {}).get('Links') or {}).get('MySession')) if isinstance(oem, dict) else None
+                if uri:
+                    return self.local_path(uri)
+            members = [link_of(m) for m in body.get('Members') or [] if link_of(m)]
+            for uri in members[:32]:
+                member = self.request('GET', uri).json or {}
+                if any(isinstance(oem, dict) and oem.get('MySession') is True for oem in (member.get('Oem') or {}).values()):
+                    return self.local_path(uri)
+        except IloError:
+            return None
+        return None
 
     def logout(self, uri=None):
         """Delete a session. Returns False when it was already gone (404)."""
@@ -722,8 +754,10 @@ class RedfishClient:
         elif status == 401:
             text += '. Check the user name and password.'
         cls = http_error_class(status)
-        return cls(text, method=method, uri=uri, status=status, messages=messages,
-                   body=None if response.json is not None else excerpt(response.content))
+        error = cls(text, method=method, uri=uri, status=status, messages=messages,
+                    body=None if response.json is not None else excerpt(response.content))
+        error.www_authenticate = response.headers.get('WWW-Authenticate') if response.headers is not None else None
+        return error
 
 
 class _RetryableError(Exception):

@@ -144,7 +144,7 @@ ilo:
       sample: 1.13.0
 '''
 
-from ansible_collections.lightsout.ilo.plugins.module_utils.errors import IloAuthError, IloValidationError
+from ansible_collections.lightsout.ilo.plugins.module_utils.errors import IloAuthError, IloError, IloValidationError
 from ansible_collections.lightsout.ilo.plugins.module_utils.module import IloModule
 
 
@@ -181,6 +181,10 @@ class IloSessionModule(IloModule):
             return
         session = self.client.login()
         self.result['changed'] = True
+        if not session.get('uri'):
+            # Never hand back a session nobody could delete: this task owns it and fails.
+            raise IloError('%s created a session but did not say where it is (no Location, no @odata.id, no MySession '
+                           'mark): ilo_session cannot return a session that it could not delete.' % self.client.base_url)
         # Hand the session to the play: this client must not delete it when the task ends.
         self.client.owns_session = False
         self.result['session'] = session

@@ -466,3 +466,42 @@ def test_connect_timeout_says_unreachable_or_busy(full_backlog, answered):
         assert caught.value.message.startswith('Could not connect to https://127.0.0.1:%d within 0.3 s (connect timeout)' % full_backlog)
     assert '(3 attempts)' in caught.value.message and len(sleeps) == 2, caught.value.message
     client.close()
+
+
+# ------------------------------------------------------------------------------------------------
+# Logins that do not say where the session is (issue 15)
+
+
+def _no_location(also_body=True):
+    def trap(_handler, default):
+        headers = [(k, v) for k, v in default.headers if k.lower() not in ('location', 'content-length')]
+        body = json.loads(default.body.decode('utf-8')) if default.body else {}
+        if also_body:
+            body.pop('@odata.id', None)
+        return Reply(default.status, headers, body)
+    return trap
+
+
+def test_login_without_location_finds_its_session_and_deletes_it(bmc):
+    bmc.trap('POST', SESSIONS, _no_location())
+    result = run_module('ilo_facts', args(bmc, gather_subset=['min']))
+    assert not result.get('failed'), result
+    deletes = [e['path'] for e in bmc.requests('DELETE')]
+    assert len(deletes) == 1 and 'sessions/' in deletes[0].lower(), deletes
+    record('login reply without Location or @odata.id', 'session found by MySession and deleted')
+
+
+def test_login_without_any_session_uri_warns_and_ilo_session_refuses(bmc):
+    bmc.trap('POST', SESSIONS, _no_location())
+    bmc.trap('GET', SESSIONS, rewrite_json(lambda body: {'@odata.id': body['@odata.id'], 'Members': []}))
+    result = run_module('ilo_facts', args(bmc, gather_subset=['min']))
+    assert not result.get('failed'), result
+    assert any('cannot be deleted by this task' in w for w in result.get('warnings', [])), result
+    result = run_module('ilo_session', args(bmc, state='present'))
+    assert 'cannot return a session that it could not delete' in assert_clear_failure(result)
+    bmc.ilo.reset()  # the two sessions nobody could find idle out on a real iLO
+
+
+def test_login_401_with_basic_challenge_suggests_auth_basic(bmc):
+    msg = assert_clear_failure(run_module('ilo_facts', args(bmc, gather_subset=['min'], password='wrong')))
+    assert 'try auth: basic' in msg and 'One attempt was made' in msg, msg
