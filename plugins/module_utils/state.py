@@ -359,7 +359,6 @@ class ManagerReset:
                 raise IloAuthError('The manager reset of %s ended the session this task was given; give username and '
                                    'password so that the task can log in again.' % self.manager_uri,
                                    method='GET', uri=self.manager_uri, status=401)
-            seen['relogins'] += 1
             self.client.login()
             return 'relogged'
         except IloConnectionError:
@@ -372,24 +371,30 @@ class ManagerReset:
             raise
 
     def run(self, timeout=600, check_mode=False, progress=None):
-        """Send the reset and wait; returns ``{changed, reset, went_down, relogins, elapsed}``.
+        """Send the reset and wait; returns ``{changed, reset, went_down, logged_in_again, elapsed}``.
+
+        ``logged_in_again``: the session in use after the reset is not the one from before (the
+        client re-logged in on a 401, or this waiter did after a failed re-login).
 
         Raises :class:`IloWaitTimeout` when the manager is not back within ``timeout`` seconds.
         """
         target, body = self.action()
-        result = {'changed': True, 'reset': dict(body, target=target), 'went_down': False, 'relogins': 0, 'elapsed': 0.0}
+        result = {'changed': True, 'reset': dict(body, target=target), 'went_down': False, 'logged_in_again': False,
+                  'elapsed': 0.0}
         if check_mode:
             return result
         started = self.poller.clock()
+        token = self.client.token
         self.client.post(target, body)
         self.client.forget()
-        seen = {'down': False, 'relogins': 0}
+        seen = {'down': False}
 
         def back(state):
             return state == 'up' and (seen['down'] or self.poller.clock() - started >= self.settle)
 
         reached, last = self.poller.wait(lambda: self._probe(seen), back, started + float(timeout), progress)
-        result.update(went_down=seen['down'], relogins=seen['relogins'], elapsed=round(self.poller.clock() - started, 2))
+        result.update(went_down=seen['down'], logged_in_again=self.client.token != token,
+                      elapsed=round(self.poller.clock() - started, 2))
         if not reached:
             raise IloWaitTimeout('Timed out after %.1f s waiting for the manager %s to come back after its reset '
                                  '(last seen: %s).' % (float(timeout), self.manager_uri, last), result)

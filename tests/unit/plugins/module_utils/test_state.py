@@ -221,7 +221,7 @@ def manager_reset(client, **kwargs):
     return ManagerReset(service, manager, poller=Poller(sleep=lambda s: None), **kwargs)
 
 
-def drop_after_post(monkeypatch, fleet, client, drops=2):
+def drop_after_post(monkeypatch, fleet, client, drops=2, login_drops=0):
     """When the reset is posted, the iLO forgets every session and drops the next connections."""
     original = client.post
 
@@ -229,6 +229,8 @@ def drop_after_post(monkeypatch, fleet, client, drops=2):
         response = original(uri, body, **kwargs)
         fleet.ilos[0].add_fault({'kind': 'expire_sessions'})
         fleet.ilos[0].add_fault({'kind': 'drop', 'count': drops, 'match': {'method': 'GET', 'path': 'managers/1'}})
+        if login_drops:
+            fleet.ilos[0].add_fault({'kind': 'drop', 'count': login_drops, 'match': {'method': 'POST', 'path': 'sessions'}})
         return response
 
     monkeypatch.setattr(client, 'post', post)
@@ -242,12 +244,26 @@ def test_manager_reset_survives_the_drop_and_logs_in_again(ilo5, monkeypatch):
         drop_after_post(monkeypatch, ilo5, client)
         progress = []
         result = reset.run(timeout=60, progress=lambda state, elapsed: progress.append(state))
-        assert result['went_down'] and result['reset']['ResetType'] == 'GracefulRestart'
+        assert result['went_down'] and result['logged_in_again'] and result['reset']['ResetType'] == 'GracefulRestart'
         assert progress[:2] == ['down', 'down'] and progress[-1] == 'up'
         assert client.token and client.token != token
         assert client.get(reset.manager_uri, fresh=True).status == 200
     assert endpoint(ilo5, 'POST /redfish/v1/managers/1/actions/manager.reset') == 1
     assert endpoint(ilo5, 'POST /redfish/v1/sessionservice/sessions') == 2
+
+
+def test_manager_reset_logs_in_again_when_the_clients_own_relogin_was_dropped(ilo5, monkeypatch):
+    """The first re-login after the reset hits the restarting iLO: a session is still there once it is back."""
+    client = client_for(ilo5, auth='session', retries=0)
+    with client:
+        token = client.token
+        drop_after_post(monkeypatch, ilo5, client, drops=1, login_drops=1)
+        progress = []
+        result = manager_reset(client).run(timeout=60, progress=lambda state, elapsed: progress.append(state))
+        # Who logs in again (the client on its 401, or the waiter) is the client's business; that it happens is ours.
+        assert progress[0] == 'down' and progress[-1] == 'up' and progress.count('down') == 2
+        assert result['logged_in_again'] and client.token != token and client.owns_session
+    assert endpoint(ilo5, 'POST /redfish/v1/sessionservice/sessions') == 3  # first, dropped, ours
 
 
 def test_manager_reset_with_a_given_session_says_it_ended(ilo5, monkeypatch):
@@ -258,6 +274,19 @@ def test_manager_reset_with_a_given_session_says_it_ended(ilo5, monkeypatch):
         with pytest.raises(IloAuthError, match='ended the session this task was given'):
             manager_reset(given).run(timeout=60)
         owner.owns_session = False  # the reset deleted it
+
+
+def test_manager_reset_replaces_a_given_session_when_it_has_credentials(ilo5, monkeypatch):
+    with client_for(ilo5, auth='session') as owner:
+        given = RedfishClient(ilo5.urls[0], session={'token': owner.token, 'uri': owner.session_uri}, username=USER,
+                              password=PASSWORD, ca_path=ilo5.ca_path, environ={}, retries=0, sleep=lambda s: None)
+        owner.owns_session = False  # the reset deletes it
+        with given:
+            drop_after_post(monkeypatch, ilo5, given, drops=1)
+            progress = []
+            result = manager_reset(given).run(timeout=60, progress=lambda state, elapsed: progress.append(state))
+            assert progress == ['down', 'relogged', 'up'] and result['logged_in_again'] and given.owns_session
+    assert endpoint(ilo5, 'POST /redfish/v1/sessionservice/sessions') == 2
 
 
 def test_manager_reset_times_out_when_it_never_comes_back(ilo5, monkeypatch):
@@ -275,4 +304,5 @@ def test_manager_reset_times_out_when_it_never_comes_back(ilo5, monkeypatch):
 def test_manager_reset_check_mode_sends_nothing(ilo5):
     result = manager_reset(client_for(ilo5)).run(check_mode=True)
     assert result['changed'] and result['reset']['target'].lower().endswith('manager.reset/')
+    assert not result['went_down'] and not result['logged_in_again']
     assert writes(ilo5) == 0
