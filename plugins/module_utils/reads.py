@@ -11,13 +11,19 @@ reads. The :class:`Limiter` finds out which one it is talking to, per host and p
 
 - it starts small (``INITIAL`` requests in flight) and never exceeds ``cap`` (the user's
   per-host cap, ilo_facts ``max_concurrency``);
-- requests that were alone in flight give the reference latency (the BMC unloaded);
-- after a window of requests that ran at the current limit it compares their median latency
-  with the reference: flat (at most ``GROW_BELOW`` times the reference) for two windows in a
-  row -> one more request in flight (a step of half the limit once above 2); grown with
-  concurrency (``SHRINK_ABOVE`` times or more) -> down in proportion, at once;
+- requests that were alone in flight give the reference latency (the BMC unloaded), per kind
+  of request (an expanded collection costs more than a plain read and is compared with its like);
+- after a window of requests that ran at the current limit it takes the median of their
+  latencies relative to the reference. Grown with concurrency (``SHRINK_ABOVE`` times or more)
+  -> down in proportion, at once. Flat (at most ``GROW_BELOW`` times) -> double, but above one
+  request only if a request overtook one sent earlier (finished first): proof that the BMC
+  serves requests at the same time. A serial BMC answers in order, so it never gets more than
+  two requests in flight, however its latencies happen to fall. Without a reference yet,
+  overtaking alone lets it grow;
+- once the BMC was seen serving two at once, latency alone never brings it below two;
 - a request that timed out or whose connection broke halves the limit at once;
-- after queueing was seen at a limit, it is probed again only after ``PROBE_AFTER`` windows.
+- after queueing was seen at a limit, it is probed again only after ``PROBE_AFTER`` windows
+  (twice as long after each probe that queued again).
 
 The limit bounds requests in flight, and so the connections: a keep-alive pool hands an idle
 kept-alive connection to the next request before it opens another, so the connections a run
@@ -45,6 +51,7 @@ MIN_WINDOW = 4
 REFERENCE_SAMPLES = 16
 REFERENCE_MIN = 2
 CONFIRM = 1
+GROWTH = 2.0
 PROBE_AFTER = 6
 OVERTAKE_MARGIN = 0.25
 
@@ -83,8 +90,9 @@ class Limiter:
         self.decisions = []
         self._cond = threading.Condition()
         self._active = []
-        self._solo = []
+        self._solo = {}
         self._window = []
+        self.parallel = False
         self._flat = 0
         self._overtaken = 0
         self._ceiling = None
@@ -94,25 +102,28 @@ class Limiter:
 
     # ------------------------------------------------------------------ decisions
 
-    @property
-    def reference(self):
-        """The median latency of the latest requests that were alone in flight (None before two)."""
-        return _median(self._solo) if len(self._solo) >= REFERENCE_MIN else None
+    def reference(self, kind=None):
+        """The median latency of the latest requests of ``kind`` that were alone in flight (None before
+        ``REFERENCE_MIN`` of them). Kinds keep apart requests that cost systematically more (an expanded
+        collection answers with all its members), so that they are compared with their like."""
+        solo = self._solo.get(kind) or []
+        return _median(solo) if len(solo) >= REFERENCE_MIN else None
 
     def set_cap(self, cap):
         with self._cond:
             self.cap = max(1, int(cap))
             self.limit = min(self.limit, self.cap)
 
-    def observe(self, latency, load, failed=False, overtook=False):
+    def observe(self, latency, load, failed=False, overtook=False, kind=None):
         """Take one finished request into account and return the new limit.
 
         ``latency``: seconds it took; ``load``: the most requests in flight while it was
         (itself included); ``failed``: it timed out or its connection broke; ``overtook``: it
-        finished before a request sent earlier (so the BMC served both at once).
+        finished before a request sent earlier (so the BMC served both at once); ``kind``: what
+        sort of request it was (see :meth:`reference`).
         """
         with self._cond:
-            self._observe(float(latency), int(load), failed, overtook)
+            self._observe(float(latency), int(load), failed, overtook, kind)
             self._cond.notify_all()
             return self.limit
 
@@ -126,7 +137,7 @@ class Limiter:
         self._flat = 0
         self._overtaken = 0
 
-    def _observe(self, latency, load, failed, overtook=False):
+    def _observe(self, latency, load, failed, overtook=False, kind=None):
         if failed:
             self._window = []
             self._restart_streak()
@@ -135,39 +146,41 @@ class Limiter:
                 self._since_queueing = 0
             self._decide('failure', self.limit // 2)
             return
+        if overtook:
+            self.parallel = True
         if load <= 1:
-            self._solo = (self._solo + [latency])[-REFERENCE_SAMPLES:]
+            self._solo[kind] = (self._solo.get(kind, []) + [latency])[-REFERENCE_SAMPLES:]
         if load < self.limit:
             return  # says nothing about the current limit
-        self._window.append(latency)
+        reference = self.reference(kind)
+        self._window.append(latency / reference if reference else None)
         self._overtaken += 1 if overtook else 0
         if len(self._window) < max(MIN_WINDOW, self.limit):
             return
-        typical = _median(self._window)
+        ratios = [value for value in self._window if value is not None]
         self._window = []
         self._since_queueing += 1
-        reference = self.reference
-        if reference is None or reference <= 0:
-            if self.limit > 1:
-                self._restart_streak()
-                self._decide('measure', 1)  # no request ran alone yet: one window alone gives the reference
-            return
-        ratio = typical / reference
-        if ratio >= SHRINK_ABOVE and self.limit > 1:
+        ratio = _median(ratios) if ratios else None
+        if ratio is not None and ratio >= SHRINK_ABOVE and self.limit > 1:
             self._restart_streak()
-            if self._probing:  # the probe queued again: probe less often
-                self._probe_after *= 2
-            self._probing = False
-            self._ceiling = self.limit
-            self._since_queueing = 0
-            self._decide('queueing', min(self.limit - 1, int(self.limit * GROW_BELOW / ratio)))
-        elif ratio <= GROW_BELOW and self.limit < self.cap:
+            # Never below 2 on latency alone once the BMC was seen serving two requests at once.
+            target = max(2 if self.parallel else 1, min(self.limit - 1, int(self.limit * GROW_BELOW / ratio)))
+            if target < self.limit:
+                if self._probing:  # the probe queued again: probe less often
+                    self._probe_after *= 2
+                self._probing = False
+                self._ceiling = self.limit
+                self._since_queueing = 0
+                self._decide('queueing', target)
+        elif (ratio is None or ratio <= GROW_BELOW) and self.limit < self.cap:
+            if ratio is None and self.limit < 2:
+                return  # nothing to compare with yet
             self._flat += 1
             if self._flat < CONFIRM:
                 return
             if self.limit >= 2 and not self._overtaken:
                 return  # flat, but nothing ever overtook: a BMC serving one request at a time looks like that
-            target = self.limit + (1 if self.limit < 2 else max(1, self.limit // 2))
+            target = max(self.limit + 1, int(self.limit * GROWTH))
             probing = False
             if self._ceiling is not None:
                 if self.limit + 1 < self._ceiling:
@@ -180,7 +193,7 @@ class Limiter:
                     probing = True
             self._restart_streak()
             self._probing = probing
-            self._decide('flat', target)
+            self._decide('flat' if ratio is not None else 'overtaken', target)
         else:
             self._restart_streak()
 
@@ -204,7 +217,7 @@ class Limiter:
             self._active.append(token)
             return token
 
-    def release(self, token, failed=False):
+    def release(self, token, failed=False, kind=None):
         with self._cond:
             self.in_flight -= 1
             self._active.remove(token)
@@ -214,11 +227,11 @@ class Limiter:
             # one's TLS handshake, or two sent at nearly the same moment may reach it in either order.
             overtook = any(other.seq < token.seq and not other.fresh
                            and token.start - other.start >= OVERTAKE_MARGIN * latency for other in self._active)
-            self._observe(latency, token.load, failed, overtook)
+            self._observe(latency, token.load, failed, overtook, kind)
             self._cond.notify_all()
 
-    def call(self, func, congestion=(), *args, **kwargs):
-        """``func(*args, **kwargs)`` as one request through the gate; an exception of a
+    def call(self, func, congestion=(), kind=None, *args, **kwargs):
+        """``func(*args, **kwargs)`` as one request of ``kind`` through the gate; an exception of a
         ``congestion`` class (a timeout, a broken connection) counts as a failure."""
         token = self.acquire()
         failed = False
@@ -228,7 +241,7 @@ class Limiter:
             failed = True
             raise
         finally:
-            self.release(token, failed)
+            self.release(token, failed, kind)
 
 
 def limiter_of(owner, cap=None):
