@@ -477,8 +477,8 @@ class RedfishClient:
             if cached is not None:
                 return cached
         # Through the host's adaptive limiter: it decides how many reads are in flight at once (reads.py).
-        response = limiter_of(self).call(self.request, (IloTimeoutError, IloConnectionError), 'expand' if params else None,
-                                         'GET', uri, params=params)
+        response = limiter_of(self).call(self.request, ('GET', uri), {'params': params},
+                                         congestion=(IloTimeoutError, IloConnectionError), kind='expand' if params else None)
         self._cache[key] = response
         return response
 

@@ -230,13 +230,13 @@ class Limiter:
             self._observe(latency, token.load, failed, overtook, kind)
             self._cond.notify_all()
 
-    def call(self, func, congestion=(), kind=None, *args, **kwargs):
+    def call(self, func, args=(), kwargs=None, congestion=(), kind=None):
         """``func(*args, **kwargs)`` as one request of ``kind`` through the gate; an exception of a
         ``congestion`` class (a timeout, a broken connection) counts as a failure."""
         token = self.acquire()
         failed = False
         try:
-            return func(*args, **kwargs)
+            return func(*args, **(kwargs or {}))
         except congestion:
             failed = True
             raise

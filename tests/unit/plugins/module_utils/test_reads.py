@@ -211,11 +211,11 @@ def test_gate_tracks_load_and_counts_congestion_as_failure():
         raise TimeoutError('slow')
 
     with pytest.raises(TimeoutError):
-        limiter.call(timeout, (TimeoutError,))
+        limiter.call(timeout, congestion=(TimeoutError,))
     assert limiter.decisions[-1] == ('failure', 2, 1)
-    assert limiter.call(lambda a, b=0: a + b, (TimeoutError,), None, 1, b=2) == 3
+    assert limiter.call(lambda a, b=0: a + b, (1,), {'b': 2}, congestion=(TimeoutError,)) == 3
     with pytest.raises(KeyError):
-        limiter.call({}.__getitem__, (TimeoutError,), None, 'x')  # not congestion: no failure recorded
+        limiter.call({}.__getitem__, ('x',), congestion=(TimeoutError,))  # not congestion: no failure recorded
     assert limiter.decisions[-1] == ('failure', 2, 1) and limiter.in_flight == 0
 
 
