@@ -52,3 +52,21 @@ def test_max_concurrency_caps_requests_in_flight(simulators):
     assert seen['peak']['in_service'] == 1 and seen['peak']['connections'] == 1, seen
     seen, _wall = gather_all(fleet, workers=3)  # the option's former name still works
     assert seen['peak']['in_service'] <= 3 and seen['peak']['connections'] <= 3, seen
+
+
+def test_every_module_completes_on_a_serial_bmc(simulators):
+    fleet = fresh(simulators('ilo5', service_times='realistic', workers=1, time_scale=0.1, seed=24))
+    login = run_module('ilo_session', connection(fleet))
+    assert not login.get('failed') and login['session']['token'], login
+    session = dict(connection(fleet, session=login['session']), username=None, password=None)
+    for name, args in (('ilo_power', {'state': 'on'}),
+                       ('ilo_bios_settings', {'attributes': {'ProcHyperthreading': 'Enabled'}}),
+                       ('ilo_bios_settings', {'attributes': {'ProcHyperthreading': 'Disabled'}}),
+                       ('ilo_facts', {'gather_subset': ['min']})):
+        result = run_module(name, dict(session, **args))
+        assert not result.get('failed'), (name, result)
+    logout = run_module('ilo_session', dict(session, state='absent'))
+    assert not logout.get('failed'), logout
+    seen = fleet.ilos[0].concurrency()
+    assert seen['peak']['in_service'] == 1 and seen['peak']['connections'] <= 2, seen
+    assert fleet.ilos[0].session_info()['open'] == []
