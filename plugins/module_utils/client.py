@@ -555,7 +555,7 @@ class RedfishClient:
                             self._pause(self._delay(attempt, None), guard):
                         attempt += 1
                         continue
-                    raise _attempts(exc.error, attempt + 1)
+                    raise _attempts(exc.error, attempt + 1, guard)
                 status = response.status
                 if (status == 401 and authenticate and relogin and not relogged and self.owns_session
                         and self.auth == 'session'):
@@ -570,7 +570,7 @@ class RedfishClient:
                         continue
                     note = ' Not retried: waiting %.0f s more would pass the %.0f s deadline (timeout).' % (delay, self.deadline)
                 if status >= 400:
-                    raise _attempts(self._http_error(method, uri, response, note), attempt + 1)
+                    raise _attempts(self._http_error(method, uri, response, note), attempt + 1, guard)
                 if response.problem and method in SAFE_METHODS:
                     raise IloProtocolError('%s %s: the iLO answered HTTP %s but the reply cannot be used: %s.' % (
                         method, uri, status, response.problem), method=method, uri=uri, status=status,
@@ -705,6 +705,11 @@ class RedfishClient:
 
     def _transport_error(self, exc, method, uri):
         """The IloError (wrapped in _RetryableError when a retry may help) for a requests/urllib3 exception."""
+        if isinstance(exc, requests.exceptions.SSLError) and _not_tls(exc):
+            return IloTLSError(
+                'TLS to %s failed: the port does not speak TLS (it answered something else, or closed the connection during '
+                'the handshake). Is it a plain-HTTP port, another service, or the wrong port? Check hostname and its port.'
+                % self.base_url, method=method, uri=uri)
         if isinstance(exc, requests.exceptions.SSLError):
             return IloTLSError(
                 'TLS to %s failed: %s. Check ca_path (the CA that signed the iLO certificate) and that hostname matches '
@@ -793,6 +798,14 @@ def _reason(exc):
     return text[:200]
 
 
+def _not_tls(exc):
+    """True when a TLS failure means the other end does not speak TLS at all (not a certificate problem)."""
+    text = repr(exc)
+    markers = ('WRONG_VERSION_NUMBER', 'wrong version number', 'record layer failure', 'UNEXPECTED_EOF', 'EOF occurred in violation',
+               'unknown protocol', 'HTTP_REQUEST', 'PACKET_LENGTH_TOO_LONG', 'packet length too long', 'unexpected eof')
+    return 'certificate verify failed' not in text and any(m in text for m in markers)
+
+
 def _not_sent(exc):
     """True when a ConnectionError happened before the request reached the server."""
     text = repr(exc)
@@ -802,10 +815,10 @@ def _not_sent(exc):
     return any(m in text for m in markers)
 
 
-def _attempts(error, attempts):
-    """Say in ``error`` how many attempts were made, when there was more than one."""
-    if attempts > 1 and 'attempts)' not in error.message:
-        error.message = '%s (%d attempts)' % (error.message, attempts)
+def _attempts(error, attempts, guard):
+    """Say in ``error`` how many attempts were made and how long they took, when there was more than one."""
+    if attempts > 1 and ' attempts in ' not in error.message:
+        error.message = '%s (%d attempts in %.1f s)' % (error.message, attempts, guard.elapsed())
         error.args = (error.message,)
     return error
 
@@ -829,6 +842,9 @@ class _Deadline:
 
     def remaining(self):
         return self.end - time.monotonic()
+
+    def elapsed(self):
+        return self.seconds - self.remaining()
 
     def watch(self, sock):
         if sock is None:

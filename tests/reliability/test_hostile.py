@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -288,7 +289,7 @@ def test_parse_retry_after():
 def test_error_says_which_limit_fired_and_how_many_attempts(bmc):
     bmc.trap('GET', SYSTEM, lambda _h, _d: Reply(500, [], {'error': {'code': 'x', 'message': 'boom'}}))
     msg = assert_clear_failure(run_module('ilo_facts', args(bmc, gather_subset=['min'], retries=2)))
-    assert 'HTTP 500' in msg and '(3 attempts)' in msg, msg
+    assert 'HTTP 500' in msg and re.search(r'\(3 attempts in \d+\.\d s\)', msg), msg
 
 
 # ------------------------------------------------------------------------------------------------
@@ -464,7 +465,7 @@ def test_connect_timeout_says_unreachable_or_busy(full_backlog, answered):
         assert 'busy, not unreachable' in caught.value.message and '(connect timeout)' in caught.value.message
     else:
         assert caught.value.message.startswith('Could not connect to https://127.0.0.1:%d within 0.3 s (connect timeout)' % full_backlog)
-    assert '(3 attempts)' in caught.value.message and len(sleeps) == 2, caught.value.message
+    assert re.search(r'\(3 attempts in \d+\.\d s\)', caught.value.message) and len(sleeps) == 2, caught.value.message
     client.close()
 
 
@@ -505,3 +506,32 @@ def test_login_without_any_session_uri_warns_and_ilo_session_refuses(bmc):
 def test_login_401_with_basic_challenge_suggests_auth_basic(bmc):
     msg = assert_clear_failure(run_module('ilo_facts', args(bmc, gather_subset=['min'], password='wrong')))
     assert 'try auth: basic' in msg and 'One attempt was made' in msg, msg
+
+
+@pytest.mark.parametrize('speaks', ['plain http', 'nothing (closes)'])
+def test_a_port_that_does_not_speak_tls_is_named_as_such(tmp_path, speaks):
+    """Not a certificate problem: the message says the port does not speak TLS."""
+    import socket  # pylint: disable=import-outside-toplevel
+    import threading  # pylint: disable=import-outside-toplevel
+    listener = socket.socket()
+    listener.bind(('127.0.0.1', 0))
+    listener.listen(4)
+    listener.settimeout(5)
+
+    def serve():
+        try:
+            conn, _addr = listener.accept()
+            conn.recv(4096)
+            if speaks == 'plain http':
+                conn.sendall(b'HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n')
+            conn.close()
+        except OSError:
+            pass
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    result = run_module('ilo_facts', dict(hostname='127.0.0.1:%d' % listener.getsockname()[1], username=USER, password=PASSWORD,
+                                          gather_subset=['min'], retries=0, ca_path=str(tmp_path)))
+    listener.close()
+    msg = assert_clear_failure(result)
+    assert 'the port does not speak TLS' in msg and 'certificate' not in msg, msg
+    record('port that speaks %s instead of TLS' % speaks, 'named as such, not a certificate problem')
