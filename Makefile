@@ -122,8 +122,17 @@ conformance: $(VENV)/.stamp peers collection
 sanity: venvs collection
 	$(TEST_ENV) $(VENV)/bin/python -m pytest -p no:cacheprovider -ra $(PYTEST_ARGS) tests/quality -k sanity
 
-simulator: $(VENV)/.stamp
-	PYTHONPATH=tests/simulator exec $(VENV)/bin/python -m ilosim --profile $(PROFILE) --port $(PORT) --count $(COUNT) \
+# The simulator needs only cryptography: its own small venv, not the test toolchain.
+SIM_VENV := $(BUILD)/venv-sim
+SIM_PYTHON ?= $(firstword $(PYTHON_MIN) python3)
+
+$(SIM_VENV)/.stamp: tests/simulator/requirements.txt
+	$(SIM_PYTHON) -m venv $(SIM_VENV)
+	$(SIM_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r tests/simulator/requirements.txt
+	@touch $@
+
+simulator: $(SIM_VENV)/.stamp
+	PYTHONPATH=tests/simulator exec $(SIM_VENV)/bin/python -m ilosim --profile $(PROFILE) --port $(PORT) --count $(COUNT) \
 		--latency-ms $(LATENCY_MS) --service-times $(SERVICE_TIMES) --workers $(WORKERS) --time-scale $(TIME_SCALE) \
 		--seed $(SEED) $(if $(MOCKUP),--mockup $(MOCKUP))
 
@@ -136,4 +145,4 @@ build: $(VENV)/.stamp collection
 	mkdir -p $(BUILD)/dist && cd $(COLL) && $(abspath $(VENV))/bin/ansible-galaxy collection build --force --output-path $(abspath $(BUILD))/dist
 
 clean:
-	rm -rf $(BUILD) $(VENV) $(VENV_MAX) tests/output tests/simulator/.state
+	rm -rf $(BUILD) $(VENV) $(VENV_MAX) tests/output

@@ -44,6 +44,20 @@ def parse_args(argv=None):
     return args
 
 
+def inventory_text(fleet, source, users):
+    """A ready-to-paste INI inventory of the fleet and the environment the modules read credentials from."""
+    name = os.path.basename(os.path.normpath(source)).lower().replace("_", "-") if source else "ilo"
+    user, password = next(iter(users.items()))
+    lines = ["", "# Ready to paste: an inventory (e.g. sim.ini) ...", "[ilo]"]
+    for index, url in enumerate(fleet.urls, 1):
+        lines.append("sim-%s-%d ansible_host=%s" % (name, index, url.split("://", 1)[1]))
+    lines += ["", "[ilo:vars]", "ansible_connection=local",
+              'ansible_python_interpreter="{{ ansible_playbook_python }}"',
+              "", "# ... and the credentials and CA the modules read from the environment:",
+              "export ILO_USERNAME=%s ILO_PASSWORD=%s ILO_CA_PATH=%s" % (user, password, fleet.ca_path)]
+    return "\n".join(lines)
+
+
 def main(argv=None):
     args = parse_args(argv)
     users = {"Administrator": "password"}
@@ -68,6 +82,7 @@ def main(argv=None):
         source = args.mockup or args.profile
         for url in fleet.urls:
             print("%s  (%s)" % (url, source))
+        print(inventory_text(fleet, source, users))
         sys.stdout.flush()
         if args.ready_file:
             directory = os.path.dirname(os.path.abspath(args.ready_file))

@@ -16,7 +16,10 @@ from ilosim.engine import Ilo, Tree
 from ilosim.timing import PROFILES
 
 LOG = logging.getLogger("ilosim")
-DEFAULT_STATE_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), ".state")
+# The CA and certificate are cached outside the source tree (an installed collection is read-only):
+# $ILOSIM_STATE_DIR, else $XDG_STATE_HOME/ilosim, else ~/.local/state/ilosim.
+DEFAULT_STATE_DIR = os.environ.get("ILOSIM_STATE_DIR") or os.path.join(
+    os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state"), "ilosim")
 IDLE_TIMEOUT_S = 300
 REASONS = BaseHTTPRequestHandler.responses
 

@@ -80,3 +80,39 @@ def test_cli_unknown_profile_fails_clearly(tmp_path):
                            "--state-dir", str(tmp_path)], capture_output=True, env=env, timeout=30, check=False)
     assert proc.returncode == 2
     assert b"profile 'nosuch' is not available" in proc.stderr
+
+
+def test_cli_prints_a_ready_inventory_and_keeps_state_outside_the_tree(tmp_path):
+    """No --state-dir: the CA goes under $XDG_STATE_HOME/ilosim; the printed inventory and exports work as they are."""
+    ready = tmp_path / "ready.json"
+    env = dict(os.environ, PYTHONPATH=SIM_DIR, XDG_STATE_HOME=str(tmp_path / "xdg"))
+    env.pop("ILOSIM_STATE_DIR", None)
+    proc = subprocess.Popen([sys.executable, "-m", "ilosim", "--port", "0", "--count", "2", "--ready-file", str(ready)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=str(tmp_path))
+    try:
+        deadline = time.monotonic() + 20
+        while not ready.exists():
+            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()[1].decode()
+            time.sleep(0.05)
+        info = json.loads(ready.read_text())
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out = proc.communicate(timeout=15)[0].decode()
+    assert info["ca_path"] == str(tmp_path / "xdg" / "ilosim" / "ca.pem")
+    hosts = [line.split("ansible_host=")[1] for line in out.splitlines() if line.startswith("sim-ilo5-")]
+    assert hosts == [url.split("://")[1] for url in info["urls"]]
+    exports = [line for line in out.splitlines() if line.startswith("export ")][0]
+    values = dict(item.split("=", 1) for item in exports.split()[1:])
+    assert values == {"ILO_USERNAME": "Administrator", "ILO_PASSWORD": "password", "ILO_CA_PATH": info["ca_path"]}
+
+
+def test_make_simulator_needs_only_the_simulator_venv():
+    """`make simulator` builds .build/venv-sim from tests/simulator/requirements.txt, not the test toolchain."""
+    root = os.path.dirname(os.path.dirname(SIM_DIR))
+    out = subprocess.run(["make", "-n", "-B", "simulator"], cwd=root, capture_output=True, text=True, check=True,
+                         env=dict(os.environ, MAKEFLAGS="")).stdout
+    assert "tests/simulator/requirements.txt" in out and "venv-sim/bin/python -m ilosim" in out, out
+    assert "test-requirements" not in out and ".venv/" not in out and ".venv-latest" not in out, out
+    with open(os.path.join(SIM_DIR, "requirements.txt"), encoding="utf-8") as handle:
+        wanted = [line.split(">")[0].split("=")[0].strip() for line in handle if line.strip() and not line.startswith("#")]
+    assert wanted == ["cryptography"]
