@@ -13,8 +13,6 @@ CORE_MIN ?= 2.19.14
 CORE_MAX ?= 2.21.5
 PYTHON_MIN ?= $(call find_python,3.11)
 PYTHON_MAX ?= $(call find_python,3.12)
-# The oldest Python the modules support where they run (checked by tests/quality).
-PYTHON_OLDEST ?= $(call find_python,3.8)
 
 VENV := .venv
 VENV_MAX := .venv-latest
@@ -58,7 +56,7 @@ PYTEST_ARGS ?=
 export ANSIBLE_HOME := $(abspath $(BUILD))/ansible-home
 export PYTHONDONTWRITEBYTECODE := 1
 TEST_ENV = ILO_TEST_COLLECTIONS=$(COLLECTIONS) ILO_TEST_VENV_MIN=$(abspath $(VENV)) ILO_TEST_VENV_MAX=$(abspath $(VENV_MAX)) \
-	ILO_TEST_SHARED=$(SHARED) ILO_TEST_PYTHON_OLDEST=$(PYTHON_OLDEST) PYTHONPATH=$(abspath tests/simulator) \
+	ILO_TEST_SHARED=$(SHARED) PYTHONPATH=$(abspath tests/simulator) \
 	ILO_TEST_VENV_RFPV=$(abspath $(BUILD)/venv-rfpv) ILO_TEST_VENV_ILOREST=$(abspath $(BUILD)/venv-ilorest)
 
 .PHONY: help venv venvs peers collection demo test units integration sanity conformance simulator bench lint build clean
@@ -73,10 +71,10 @@ help:
 	@echo "make build       build the collection tarball with ansible-galaxy"
 	@echo "make clean       remove .build, venvs and test output"
 
-# $(call test_venv,DIR,PYTHON,ANSIBLE_CORE_VERSION,VARIABLE): a venv with ansible-core and the test requirements,
+# $(call test_venv,DIR,PYTHON,ANSIBLE_CORE_VERSION,VARIABLE,PYTHON_VERSION): a venv with ansible-core and the test requirements,
 # and ansible-test's pip bootstrap primed for it.
 define test_venv
-	@test -n "$(2)" || { echo "No Python for $(1): set $(4)=/path/to/python"; exit 1; }
+	@test -n "$(2)" || { echo "$(1) needs Python $(5), which was not found: install it (apt-get install python$(5), pyenv install $(5) or uv python install $(5)) or set $(4)=/path/to/python$(5)"; exit 1; }
 	$(2) -m venv $(1)
 	$(1)/bin/python -m pip install --quiet --disable-pip-version-check 'ansible-core==$(3)' -r test-requirements.txt
 	$(1)/bin/python tests/utils/prime_ansible_test.py
@@ -84,10 +82,10 @@ define test_venv
 endef
 
 $(VENV)/.stamp: requirements.txt test-requirements.txt tests/utils/prime_ansible_test.py
-	$(call test_venv,$(VENV),$(PYTHON_MIN),$(CORE_MIN),PYTHON_MIN)
+	$(call test_venv,$(VENV),$(PYTHON_MIN),$(CORE_MIN),PYTHON_MIN,3.11)
 
 $(VENV_MAX)/.stamp: requirements.txt test-requirements.txt tests/utils/prime_ansible_test.py
-	$(call test_venv,$(VENV_MAX),$(PYTHON_MAX),$(CORE_MAX),PYTHON_MAX)
+	$(call test_venv,$(VENV_MAX),$(PYTHON_MAX),$(CORE_MAX),PYTHON_MAX,3.12)
 
 venv: $(VENV)/.stamp
 venvs: $(VENV)/.stamp $(VENV_MAX)/.stamp
