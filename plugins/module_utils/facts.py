@@ -42,8 +42,16 @@ except ImportError:
     HAS_JMESPATH = False
     JMESPATH_IMPORT_ERROR = traceback.format_exc()
 
-from ansible_collections.lightsout.ilo.plugins.module_utils.client import capped, link_of, normalize_uri
-from ansible_collections.lightsout.ilo.plugins.module_utils.errors import IloError, IloNotFoundError, IloValidationError
+from ansible_collections.lightsout.ilo.plugins.module_utils.client import capped, link_of, normalize_uri, same_uri
+from ansible_collections.lightsout.ilo.plugins.module_utils.errors import (
+    IloAuthError,
+    IloError,
+    IloNotFoundError,
+    IloSecurityError,
+    IloTLSError,
+    IloValidationError,
+    clean_text,
+)
 from ansible_collections.lightsout.ilo.plugins.module_utils.reads import DEFAULT_CAP, limiter_of, run_all
 from ansible_collections.lightsout.ilo.plugins.module_utils.service import EXPAND_MEMBERS, is_expanded
 
@@ -109,8 +117,17 @@ LINKS = {
     'log_services': ['LogServices."@odata.id"', 'links.LogServices.href'],
     'log_entries': ['Entries."@odata.id"', 'links.Entries.href'],
     'system_chassis': ['Links.Chassis[0]."@odata.id"', 'links.Chassis[0].href'],
+    'simple_storage': ['SimpleStorage."@odata.id"', 'links.SimpleStorage.href'],
+    'adapter_ports': ['Ports."@odata.id"', 'NetworkPorts."@odata.id"'],
+    'adapter_functions': ['NetworkDeviceFunctions."@odata.id"'],
+    'contained_by': ['Links.ContainedBy."@odata.id"', 'links.ContainedBy.href'],
     'power': ['Power."@odata.id"', 'links.Power.href'],
     'thermal': ['Thermal."@odata.id"', 'links.Thermal.href'],
+    'power_subsystem': ['PowerSubsystem."@odata.id"'],
+    'thermal_subsystem': ['ThermalSubsystem."@odata.id"'],
+    'power_supplies': ['PowerSupplies."@odata.id"'],
+    'fans': ['Fans."@odata.id"'],
+    'thermal_metrics': ['ThermalMetrics."@odata.id"'],
     'license_service': ['Oem.Hpe.Links.LicenseService."@odata.id"', 'Oem.Hp.links.LicenseService.href'],
 }
 
@@ -122,7 +139,7 @@ MAPS = {
         'sku': ['SKU', 'Oem.Hp.SKU', 'Oem.Hpe.SKU'],
         'serial_number': ['SerialNumber'],
         'uuid': ['UUID'],
-        'hostname': F(['HostName'], 'empty_null'),
+        'hostname': ['HostName'],
         'bios_version': ['BiosVersion', 'Oem.Hpe.Bios.Current.VersionString', 'Oem.Hp.Bios.Current.VersionString',
                          'Bios.Current.VersionString'],
         'power_state': F(['PowerState'], 'power_state'),
@@ -135,7 +152,7 @@ MAPS = {
         'processor_count': F(['ProcessorSummary.Count'], 'int'),
         'processor_model': ['ProcessorSummary.Model'],
         'memory_gib': F(['MemorySummary.TotalSystemMemoryGiB', 'Memory.TotalSystemMemoryGB'], 'float'),
-        'asset_tag': F(['AssetTag'], 'empty_null'),
+        'asset_tag': ['AssetTag'],
     },
     'processor': {
         'id': ['Id'],
@@ -152,13 +169,13 @@ MAPS = {
     },
     'dimm': {
         'id': ['Id'],
-        'locator': ['DeviceLocator', 'SocketLocator'],
+        'locator': ['Location.PartLocation.ServiceLabel', 'DeviceLocator', 'SocketLocator'],
         'size_gib': F(['CapacityMiB', 'SizeMB'], 'mib_to_gib'),
         'type': ['MemoryDeviceType', 'DIMMType'],
         'speed_mhz': F(['OperatingSpeedMhz', 'MaximumFrequencyMHz'], 'int'),
-        'manufacturer': F(['Manufacturer'], 'strip'),
-        'part_number': F(['PartNumber'], 'strip'),
-        'serial_number': F(['SerialNumber'], 'strip'),
+        'manufacturer': ['Manufacturer'],
+        'part_number': ['PartNumber'],
+        'serial_number': ['SerialNumber'],
         'health': STATUS['health'],
         'state': STATUS['state'],
     },
@@ -168,26 +185,39 @@ MAPS = {
         'model': ['Model', 'Name'],
         'serial_number': ['SerialNumber'],
         'firmware_version': ['FirmwareVersion.Current.VersionString', 'FirmwareVersion'],
-        'location': ['Location', 'Location.PartLocation.ServiceLabel'],
+        'location': ['Location.PartLocation.ServiceLabel', 'Location'],
         'health': F(['Status.Health', 'Status.HealthRollup'], 'health'),
     },
     'drive': {
         'id': ['Id'],
-        'model': F(['Model'], 'strip'),
-        'serial_number': F(['SerialNumber'], 'strip'),
+        'model': ['Model'],
+        'serial_number': ['SerialNumber'],
         'media_type': F(['MediaType'], 'lower'),
         'protocol': F(['Protocol', 'InterfaceType'], 'lower'),
         'size_gib': F(['CapacityBytes'], 'bytes_to_gib'),
         'size_mib': F(['CapacityMiB'], 'mib_to_gib'),
         'firmware_version': ['Revision', 'FirmwareVersion.Current.VersionString'],
-        'location': ['PhysicalLocation.PartLocation.ServiceLabel', 'Location'],
+        'location': ['PhysicalLocation.PartLocation.ServiceLabel', 'Location.PartLocation.ServiceLabel', 'Location'],
+        'health': STATUS['health'],
+        'state': STATUS['state'],
+    },
+    'simple_device': {
+        'id': ['Id'],
+        'model': ['Model'],
+        'serial_number': ['SerialNumber'],
+        'media_type': F(['MediaType'], 'lower'),
+        'protocol': F(['Protocol'], 'lower'),
+        'size_gib': F(['CapacityBytes'], 'bytes_to_gib'),
+        'size_mib': F(['CapacityMiB'], 'mib_to_gib'),
+        'firmware_version': ['Revision'],
+        'location': ['Location.PartLocation.ServiceLabel', 'Name'],
         'health': STATUS['health'],
         'state': STATUS['state'],
     },
     'volume': {
         'id': ['Id'],
         'name': ['Name', 'LogicalDriveName'],
-        'raid': F(['RAIDType', 'Raid'], 'raid'),
+        'raid': F(['RAIDType', 'Raid', 'VolumeType'], 'raid'),
         'size_gib': F(['CapacityBytes'], 'bytes_to_gib'),
         'size_mib': F(['CapacityMiB'], 'mib_to_gib'),
         'health': STATUS['health'],
@@ -205,9 +235,12 @@ MAPS = {
     'adapter': {
         'id': ['Id'],
         'name': ['Name', 'Model'],
+        'model': ['Model'],
         'part_number': ['PartNumber'],
         'serial_number': ['SerialNumber'],
         'firmware_version': ['Firmware.Current.VersionString', 'Controllers[0].FirmwarePackageVersion'],
+        'location': ['Location.PartLocation.ServiceLabel', 'Controllers[0].Location.PartLocation.ServiceLabel', 'Location',
+                     'StructuredName'],
         'mac_addresses': F(['PhysicalPorts[].MacAddress'], 'macs'),
         'health': STATUS['health'],
     },
@@ -221,7 +254,7 @@ MAPS = {
         'id': ['MemberId', 'Id'],
         'name': ['Name'],
         'model': ['Model'],
-        'serial_number': F(['SerialNumber'], 'strip'),
+        'serial_number': ['SerialNumber'],
         'capacity_watts': F(['PowerCapacityWatts'], 'float'),
         'output_watts': F(['LastPowerOutputWatts'], 'float'),
         'firmware_version': ['FirmwareVersion'],
@@ -235,19 +268,28 @@ MAPS = {
         'capacity_watts': F(['PowerControl[0].PowerCapacityWatts'], 'float'),
         'redundancy': F(['Redundancy[0].Mode'], 'lower'),
     },
+    'power_subsystem': {
+        'consumed_watts': F([], 'float'),
+        'average_watts': F([], 'float'),
+        'max_watts': F([], 'float'),
+        'capacity_watts': F(['CapacityWatts'], 'float'),
+        'redundancy': F(['PowerSupplyRedundancy[0].RedundancyType'], 'lower'),
+    },
     'fan': {
         'name': ['Name', 'FanName'],
-        'reading': F(['Reading', 'CurrentReading'], 'float'),
+        'reading': F(['Reading', 'CurrentReading', 'SpeedPercent.Reading', 'SpeedPercent.SpeedRPM'], 'float'),
         'reading_units': F(['ReadingUnits', 'Units'], 'lower'),
         'health': STATUS['health'],
         'state': STATUS['state'],
     },
     'temperature': {
-        'name': ['Name'],
+        'name': ['Name', 'DeviceName'],
         'location': ['PhysicalContext'],
-        'reading_celsius': F(['ReadingCelsius', 'CurrentReading'], 'float'),
-        'warning_celsius': F(['UpperThresholdCritical'], 'float'),
-        'critical_celsius': F(['UpperThresholdFatal'], 'float'),
+        'reading_celsius': F(['ReadingCelsius', 'CurrentReading', 'Reading'], 'float'),
+        # Redfish names: NonCritical (Sensor: UpperCaution) is a warning, Critical the critical one, Fatal beyond it.
+        'warning_celsius': F(['UpperThresholdNonCritical', 'Thresholds.UpperCaution.Reading'], 'float'),
+        'critical_celsius': F(['UpperThresholdCritical', 'Thresholds.UpperCritical.Reading'], 'float'),
+        'fatal_celsius': F(['UpperThresholdFatal', 'Thresholds.UpperFatal.Reading'], 'float'),
         'health': STATUS['health'],
         'state': STATUS['state'],
     },
@@ -326,9 +368,77 @@ LEDS = {'lit': 'lit', 'blinking': 'blinking', 'off': 'off', 'true': 'lit', 'fals
 LINKS_UP = {'linkup': 'up', 'up': 'up', 'linkdown': 'down', 'down': 'down', 'nolink': 'down'}
 
 
+#: The one RAID vocabulary: DMTF ``Volume.RAIDType`` names. HPE SmartStorage ``Raid`` values and DMTF
+#: ``VolumeType`` are mapped onto it; ``None``/``RawDevice`` (no RAID) are null.
+RAID_TYPES = ('RAID0', 'RAID1', 'RAID3', 'RAID4', 'RAID5', 'RAID6', 'RAID10', 'RAID01', 'RAID6TP', 'RAID1E', 'RAID50',
+              'RAID60', 'RAID00', 'RAID10E', 'RAID1Triple', 'RAID10Triple')
+_RAID_NAMES = dict((name.upper(), name) for name in RAID_TYPES)
+_RAID_ALIASES = {
+    # HPE SmartStorage LogicalDrive.Raid
+    '1ADM': 'RAID1Triple', '10ADM': 'RAID10Triple', '1+0': 'RAID10', '1+0ADM': 'RAID10Triple',
+    # DMTF Volume.VolumeType (deprecated in favour of RAIDType)
+    'NONREDUNDANT': 'RAID0', 'MIRRORED': 'RAID1', 'STRIPEDWITHPARITY': 'RAID5', 'SPANNEDMIRRORS': 'RAID10',
+    'SPANNEDSTRIPESWITHPARITY': 'RAID50',
+}
+
+
 def _norm_raid(value):
-    text = str(value).upper()
-    return text if text.startswith('RAID') else 'RAID' + text
+    key = re.sub(r'[\s_]', '', str(value)).upper()
+    if key in ('', 'NONE', 'RAWDEVICE', 'JBOD'):
+        return None
+    if key in _RAID_ALIASES:
+        return _RAID_ALIASES[key]
+    if not key.startswith('RAID'):
+        key = 'RAID' + key
+    return _RAID_NAMES.get(key, key)
+
+
+_MAC_FORMS = (re.compile(r'^[0-9a-f]{2}([:-])[0-9a-f]{2}(?:\1[0-9a-f]{2}){4}$'),
+              re.compile(r'^[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4}$'),
+              re.compile(r'^[0-9a-f]{12}$'))
+
+
+def norm_mac(value):
+    """A MAC address as lower-case colon form; None when it is not one (a WWN, garbage, all zeros or all ones)."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip().lower()
+    if not any(form.match(text) for form in _MAC_FORMS):
+        return None
+    digits = re.sub(r'[^0-9a-f]', '', text)
+    if digits in ('0' * 12, 'f' * 12):
+        return None
+    return ':'.join(digits[i:i + 2] for i in range(0, 12, 2))
+
+
+def _norm_macs(values):
+    out = []
+    for value in values if isinstance(values, list) else [values]:
+        mac = norm_mac(value)
+        if mac and mac not in out:
+            out.append(mac)
+    return out
+
+
+def _norm_text(value):
+    """Plain (string) fields: numbers as text; objects, lists and booleans are not text (the next path is tried)."""
+    if isinstance(value, bool) or isinstance(value, (dict, list)):
+        return None
+    text = value if isinstance(value, str) else str(value)
+    return text.strip() or None
+
+
+#: Values that fill a serial number or a location when there is none: they never identify anything.
+_PLACEHOLDER = re.compile(r'^(?:n/?a|not\s*available|not\s*specified|unknown|none|null|removed.*|to be filled by o\.?e\.?m\.?|'
+                          r'0+|x+|-+|\.+|\?+)$', re.I)
+
+
+def identity(value):
+    """The comparison form of an identifying value (serial number, location), or None for a placeholder."""
+    text = _norm_text(value) if value is not None else None
+    if not text or _PLACEHOLDER.match(text):
+        return None
+    return text.upper()
 
 
 NORMALISERS = {
@@ -342,15 +452,15 @@ NORMALISERS = {
     'float': lambda v: _round(_num(v)),
     'mib_to_gib': lambda v: _round(_num(v) / 1024.0) if _num(v) is not None else None,
     'bytes_to_gib': lambda v: _round(_num(v) / 1073741824.0) if _num(v) is not None else None,
-    'mac': lambda v: str(v).lower() if v else None,
-    'macs': lambda v: [str(m).lower() for m in v if m] if isinstance(v, list) else [],
+    'mac': norm_mac,
+    'macs': _norm_macs,
     'list': lambda v: list(v) if isinstance(v, list) else ([] if v is None else [v]),
     'bool': lambda v: v if isinstance(v, bool) else None,
-    'strip': lambda v: str(v).strip() or None,
-    'empty_null': lambda v: v if v != '' else None,
     'none_null': lambda v: None if str(v).lower() in ('none', '') else v,
     'raid': _norm_raid,
+    'text': _norm_text,
 }
+LIST_NORMS = ('list', 'macs')
 
 _COMPILED = {}
 _COMPILE_LOCK = threading.Lock()
@@ -374,16 +484,29 @@ def first(paths, body):
 
 
 def apply_map(name, body, generation=0):
-    """The schema dict of one resource for map ``name``; every key present, missing values null."""
+    """The schema dict of one resource for map ``name``; every key present, missing values null.
+
+    The paths of a field are tried in order; the first that gives a usable value wins. Strings are trimmed and a
+    whitespace-only one counts as missing, so does a value its normaliser rejects (an invalid MAC address, an
+    object where text is documented): the next path is tried, and a field with none is null (``[]`` for lists).
+    """
     out = {}
+    body = body if isinstance(body, dict) else {}
     for field, spec in MAPS[name].items():
         spec = _f(spec)
-        value = first(spec.paths_for(generation), body or {})
-        if value is None:
-            value = [] if spec.norm in ('list', 'macs') else None
-        elif spec.norm:
-            value = NORMALISERS[spec.norm](value)
-        out[field] = value
+        normaliser = NORMALISERS[spec.norm or 'text']
+        value = None
+        for path in spec.paths_for(generation):
+            found = search(path, body)
+            if isinstance(found, str):
+                found = found.strip()
+            if found is None or found == '' or found == []:
+                continue
+            found = normaliser(found)
+            if found is not None and found != []:
+                value = found
+                break
+        out[field] = [] if value is None and spec.norm in LIST_NORMS else value
     return out
 
 
@@ -441,6 +564,8 @@ class Gatherer:
         self.limiter = limiter_of(client, cap=self.workers)
         self.log_entries = max(0, int(log_entries))
         self.warnings = []
+        self.errors = []
+        self._chassis = {}
         self._store = {}
         self._inflight = {}
         self._lock = threading.Lock()
@@ -453,7 +578,13 @@ class Gatherer:
             self._store.setdefault(normalize_uri(uri), body)
 
     def get(self, uri, params=None, optional=True):
-        """The JSON body of ``uri`` (dict), or None when it is missing (404) and ``optional``."""
+        """The JSON body of ``uri`` (dict), or None when it cannot be had and ``optional``.
+
+        Only the service root and the system are essential (``optional=False``). Any other resource that answers
+        an HTTP error, does not answer in time or answers something that is not a JSON object is left out: a
+        warning names its URI and status and it is listed in ``errors`` (the ``ilo.errors`` fact). A link to
+        another origin (IloSecurityError), a TLS failure and 401/403 (credentials or privileges) still fail the run.
+        """
         if not uri:
             return None
         key = normalize_uri(uri) + ('?expand' if params else '')
@@ -474,11 +605,17 @@ class Gatherer:
         try:
             body = self.client.get(uri, params=params).json
             if not isinstance(body, dict):
-                body = {}
-        except IloNotFoundError as exc:
+                if optional and body is not None:
+                    self._failed(uri, None, 'the reply is JSON but not an object')
+                    body = None
+                else:
+                    body = {}
+        except (IloSecurityError, IloTLSError, IloAuthError):
+            raise
+        except IloError as exc:
             if not optional:
                 raise
-            self.warnings.append('%s is linked but missing (HTTP %s); its facts are left out.' % (uri, exc.status))
+            self._failed(uri, exc.status, exc.message, missing=isinstance(exc, IloNotFoundError))
         finally:
             with self._lock:
                 self._store[key] = body
@@ -486,20 +623,37 @@ class Gatherer:
             event.set()
         return body
 
+    def _failed(self, uri, status, message, missing=False):
+        """Record a resource left out: one warning and one ``errors`` entry."""
+        message = clean_text(message, 300)
+        with self._lock:
+            self.errors.append({'uri': uri, 'status': status, 'message': message})
+        if missing:
+            self.warnings.append('%s is linked but missing (HTTP %s); its facts are left out.' % (uri, status))
+        elif status:
+            self.warnings.append('%s answered HTTP %s; its facts are left out: %s' % (uri, status, message))
+        else:
+            self.warnings.append('%s could not be read; its facts are left out: %s' % (uri, message))
+
     def get_many(self, uris):
         return run_all(self.get, [u for u in uris if u], self.limiter)
 
-    def members(self, collection_uri, limit_last=None):
+    def members(self, collection_uri, limit_last=None, optional=True):
         """Member bodies of a collection (optionally only the last ``limit_last``), in member order."""
         if not collection_uri:
             return []
         # Expanded where supported: one (larger) answer instead of one request per member; latency, not size, bounds a BMC.
-        body = self.get(collection_uri, params=EXPAND_MEMBERS if self.service.expand_supported else None)
+        body = self.get(collection_uri, params=EXPAND_MEMBERS if self.service.expand_supported else None, optional=optional)
         if not body:
             return []
         items = body.get('Members')
         if items is None:
             items = search('links.Member', body) or []
+        if not isinstance(items, list):
+            if not optional:
+                raise IloError('%s is not a collection: its Members is not a list.' % collection_uri, uri=collection_uri)
+            self._failed(collection_uri, None, 'the collection\'s Members is not a list')
+            return []
         if limit_last is not None:
             items = items[-limit_last:] if limit_last else []
         for item in items:
@@ -507,8 +661,11 @@ class Gatherer:
                 self._remember(item)
         uris = capped([link_of(m) for m in items if isinstance(m, (dict, str)) and link_of(m)], collection_uri,
                       self.warnings.append)
-        bodies = self.get_many([u for u in uris if normalize_uri(u) not in self._store])
-        del bodies
+        missing = [u for u in uris if normalize_uri(u) not in self._store]
+        if optional:
+            self.get_many(missing)
+        else:
+            run_all(lambda uri: self.get(uri, optional=False), missing, self.limiter)
         return [b for b in (self._store.get(normalize_uri(u)) for u in uris) if b]
 
     # ---------------------------------------------------------------- top level
@@ -537,6 +694,7 @@ class Gatherer:
             'firmware': None,
             'power': None,
             'thermal': None,
+            'errors': [],
         }
         systems_uri = link('systems', root)
         if not systems_uri:
@@ -546,7 +704,7 @@ class Gatherer:
             chosen = service.select(uris, system_id, 'system')
             bodies = [self.get(chosen, optional=False)]
         else:
-            bodies = self.members(systems_uri)
+            bodies = self.members(systems_uri, optional=False)
         generation = info['generation']
         system_subsets = [s for s in subsets if s in SYSTEM_SUBSETS]
         service_subsets = [s for s in subsets if s in SERVICE_SUBSETS]
@@ -562,6 +720,7 @@ class Gatherer:
         facts['systems'].extend(entries)
         if len(facts['systems']) == 1:
             facts['system'] = facts['systems'][0]
+        facts['errors'] = list(self.errors)
         return facts
 
     def _member_uris(self, collection_uri):
@@ -612,54 +771,104 @@ class Gatherer:
         }
 
     def _sys_storage(self, body, generation):
-        controllers, drives, volumes = [], [], []
-        seen = set()
-
-        def add(target, item, source):
-            item['source'] = source
-            key = (item.get('serial_number') or '').strip().lower()
-            if key and (target is drives or target is controllers):
-                if (id(target), key) in seen:
-                    return
-                seen.add((id(target), key))
-            target.append(item)
-
+        controllers, drives, volumes = _Devices(), _Devices(), _Devices()
         for storage in self.members(link('storage', body)):
-            inline = storage.get('StorageControllers') or []
-            ctrl_bodies = inline or self.members(link('storage_controllers', storage))
-            for ctrl in ctrl_bodies:
-                add(controllers, apply_map('storage_controller', ctrl, generation), 'storage')
-            drive_uris = [link_of(d) for d in storage.get('Drives') or [] if link_of(d)]
-            for drive in [d for d in self.get_many(drive_uris) if d]:
-                add(drives, _drive(apply_map('drive', drive, generation)), 'storage')
+            storage_uri = link_of(storage)
+            inline = storage.get('StorageControllers')
+            if isinstance(inline, list) and inline:
+                ctrl_bodies = [(c, link_of(c) or '%s#/StorageControllers/%d' % (storage_uri, i))
+                               for i, c in enumerate(inline) if isinstance(c, dict)]
+            else:
+                ctrl_bodies = [(c, link_of(c)) for c in self.members(link('storage_controllers', storage))]
+            for ctrl, uri in ctrl_bodies:
+                controllers.add(apply_map('storage_controller', ctrl, generation), uri, 'storage')
+            drive_uris = [link_of(d) for d in _list(storage.get('Drives')) if link_of(d)]
+            self.get_many(drive_uris)
+            for uri in drive_uris:
+                drive = self._store.get(normalize_uri(uri))
+                if drive:
+                    drives.add(_drive(apply_map('drive', drive, generation)), uri, 'storage')
             for vol in self.members(link('volumes', storage)):
-                add(volumes, _drive(apply_map('volume', vol, generation)), 'storage')
+                item = volumes.add(_drive(apply_map('volume', vol, generation)), link_of(vol), 'storage')
+                if item is not None:
+                    item['_ids'] = set(i for i in (identity(x) for x in search('Identifiers[].DurableName', vol) or []) if i)
+        for simple in self.members(link('simple_storage', body)):
+            simple_uri = link_of(simple)
+            controllers.add(apply_map('storage_controller', simple, generation), simple_uri, 'simple_storage')
+            for index, device in enumerate(_list(simple.get('Devices'))):
+                if isinstance(device, dict) and search('Status.State', device) != 'Absent':
+                    drives.add(_drive(apply_map('simple_device', device, generation)), '%s#/Devices/%d' % (simple_uri, index),
+                               'simple_storage')
         smart = link('smart_storage', body)
         if smart:
             for ctrl in self.members(link('array_controllers', self.get(smart))):
-                add(controllers, apply_map('storage_controller', ctrl, generation), 'smart_storage')
+                item = apply_map('storage_controller', ctrl, generation)
+                slot = _slot_of(item['location'])
+                same = controllers.find(lambda c: c['source'] == 'storage' and _same_controller(c, item))
+                if same is not None:
+                    _fill(same, item)
+                else:
+                    controllers.add(item, link_of(ctrl), 'smart_storage')
                 for drive in self.members(link('physical_drives', ctrl)):
-                    add(drives, _drive(apply_map('drive', drive, generation)), 'smart_storage')
+                    item = _drive(apply_map('drive', drive, generation))
+                    same = drives.find(lambda d: d['source'] == 'storage' and _same(d['serial_number'], item['serial_number'])
+                                       and _same_bay(d['location'], _bay_of(item['location'], slot)))
+                    if same is not None:
+                        _fill(same, item)
+                    else:
+                        drives.add(item, link_of(drive), 'smart_storage')
                 for vol in self.members(link('logical_drives', ctrl)):
-                    add(volumes, _drive(apply_map('volume', vol, generation)), 'smart_storage')
-        if any(v['source'] == 'storage' for v in volumes):
-            volumes = [v for v in volumes if v['source'] == 'storage']
+                    item = _drive(apply_map('volume', vol, generation))
+                    wwid = identity(vol.get('VolumeUniqueIdentifier'))
+                    same = volumes.find(lambda v: wwid is not None and wwid in v.get('_ids', ()))
+                    if same is not None:
+                        _fill(same, item)
+                    else:
+                        volumes.add(item, link_of(vol), 'smart_storage')
+        for vol in volumes.items:
+            vol.pop('_ids', None)
         return {
-            'controllers': controllers,
-            'drives': drives,
-            'volumes': volumes,
-            'drive_count': len(drives),
-            'total_drive_gib': _round(sum(d['size_gib'] or 0 for d in drives)),
+            'controllers': controllers.items,
+            'drives': drives.items,
+            'volumes': volumes.items,
+            'drive_count': len(drives.items),
+            'total_drive_gib': _round(sum(d['size_gib'] or 0 for d in drives.items)),
         }
 
     def _sys_network(self, body, generation):
         interfaces = [apply_map('interface', i, generation) for i in self.members(link('ethernet_interfaces', body))]
-        adapters_uri = link('base_network_adapters', body)
-        if not adapters_uri:
-            chassis = self.get(link('system_chassis', body))
-            adapters_uri = link('chassis_network_adapters', chassis)
-        adapters = [apply_map('adapter', a, generation) for a in self.members(adapters_uri)]
-        return {'interfaces': interfaces, 'adapters': adapters}
+        adapters = _Devices()
+        chassis_uris = [u for u in (link_of(c) for c in _list(search('Links.Chassis', body) or search('links.Chassis', body))) if u]
+        if not chassis_uris:
+            chassis_uris = [link_of(self._chassis_of(body))]
+        self.get_many(chassis_uris)
+        for chassis_uri in chassis_uris:
+            for adapter in self.members(link('chassis_network_adapters', self.get(chassis_uri))):
+                adapters.add(self._dmtf_adapter(adapter, generation), link_of(adapter), 'network_adapters')
+        for adapter in self.members(link('base_network_adapters', body)):
+            item = apply_map('adapter', adapter, generation)
+            item['name'] = _adapter_name(item)
+            same = adapters.find(lambda a: _same(a['serial_number'], item['serial_number']) and (
+                set(a['mac_addresses']) & set(item['mac_addresses']) or
+                (identity(a['location']) is not None and identity(a['location']) == identity(item['location']))))
+            if same is not None:
+                same['mac_addresses'] = _norm_macs(same['mac_addresses'] + item['mac_addresses'])
+                _fill(same, item)
+            else:
+                adapters.add(item, link_of(adapter), 'base_network_adapters')
+        return {'interfaces': interfaces, 'adapters': adapters.items}
+
+    def _dmtf_adapter(self, adapter, generation):
+        """A DMTF NetworkAdapter: MACs from its Ports (AssociatedMACAddresses) and NetworkDeviceFunctions (MACAddress)."""
+        item = apply_map('adapter', adapter, generation)
+        item['name'] = _adapter_name(item)
+        macs = []
+        for port in self.members(link('adapter_ports', adapter)):
+            macs.extend(_list(search('Ethernet.AssociatedMACAddresses', port) or search('AssociatedNetworkAddresses', port)))
+        for function in self.members(link('adapter_functions', adapter)):
+            macs.append(search('Ethernet.MACAddress', function) or search('Ethernet.PermanentMACAddress', function))
+        item['mac_addresses'] = _norm_macs(item['mac_addresses'] + macs)
+        return item
 
     def _sys_bios(self, body, generation):
         bios = self.get(link('bios', body))
@@ -683,18 +892,25 @@ class Gatherer:
         return out
 
     def _sys_logs(self, body, generation):
-        out = {'iml': [], 'iel': []}
-        services = self.members(link('log_services', body))
-        out['iml'] = self._log(services, 'iml', generation)
+        """Every log service of the system and of its manager; HPE's IML, IEL and SL also under their names."""
+        out = {'iml': [], 'iel': [], 'sl': [], 'services': []}
+        sources = [('system', body)]
         manager_uri = search('Links.ManagedBy[0]."@odata.id"', body) or search('links.ManagedBy[0].href', body)
         if manager_uri:
-            manager = self.get(manager_uri)
-            out['iel'] = self._log(self.members(link('log_services', manager)), 'iel', generation)
+            sources.append(('manager', self.get(manager_uri)))
+        for source, owner in sources:
+            for service in self.members(link('log_services', owner)):
+                service_id = _norm_text(service.get('Id')) or normalize_uri(link_of(service) or '').split('/')[-1]
+                entries = self._log(service, generation)
+                out['services'].append({'id': service_id, 'name': _norm_text(service.get('Name')), 'source': source,
+                                        'uri': link_of(service), 'entries': entries})
+                key = str(service_id).lower()
+                if key in ('iml', 'iel', 'sl') and not out[key]:
+                    out[key] = entries
         return out
 
-    def _log(self, services, wanted, generation):
-        service = next((s for s in services if str(s.get('Id', '')).lower() == wanted), None)
-        if not service or not self.log_entries:
+    def _log(self, service, generation):
+        if not self.log_entries:
             return []
         entries = self.members(link('log_entries', service), limit_last=self.log_entries)
         items = [apply_map('log_entry', e, generation) for e in entries]
@@ -704,11 +920,57 @@ class Gatherer:
     # ---------------------------------------------------------------- per service
 
     def _chassis_of(self, system):
-        uri = link('system_chassis', system) if system else None
-        if not uri:
-            chassis = self._member_uris(link('chassis', self.service.root))
-            uri = chassis[0] if chassis else None
-        return self.get(uri)
+        """The chassis of ``system``, decided by links only; None (and a warning) when they do not decide it.
+
+        ``Links.Chassis`` of the system when it names one; else the chassis (among those it names, or all) whose
+        ``Links.ComputerSystems`` names the system, the innermost one when several do (a blade, not its enclosure:
+        ``ContainedBy``); else the only chassis of the service. Never "the first chassis": that may be a drive
+        enclosure or a card.
+        """
+        if not system:
+            return None
+        system_uri = normalize_uri(link_of(system))
+        with self._lock:
+            if system_uri in self._chassis:
+                return self._chassis[system_uri]
+        linked = [u for u in (link_of(c) for c in _list(search('Links.Chassis', system) or search('links.Chassis', system))) if u]
+        chosen = None
+        if len(linked) == 1:
+            chosen = self.get(linked[0])
+        else:
+            candidates = linked or self._member_uris(link('chassis', self.service.root))
+            self.get_many(candidates)
+            bodies = [b for b in (self._store.get(normalize_uri(u)) for u in candidates) if b]
+            claiming = [b for b in bodies if system_uri in [normalize_uri(link_of(s)) for s in _list(
+                search('Links.ComputerSystems', b) or search('links.ComputerSystems', b))]] or (bodies if linked else [])
+            inner = [b for b in claiming if not any(same_uri(link('contained_by', o), link_of(b)) for o in claiming)]
+            if len(inner) == 1:
+                chosen = inner[0]
+            elif not linked and len(bodies) == 1:
+                chosen = bodies[0]
+            else:
+                self._warn_once('The chassis of system %s cannot be decided from its links (Links.Chassis, the chassis\' '
+                                'Links.ComputerSystems and ContainedBy); its power, thermal and network adapter facts are left '
+                                'out.' % link_of(system))
+        with self._lock:
+            self._chassis[system_uri] = chosen
+        return chosen
+
+    def _warn_once(self, text):
+        with self._lock:
+            if text in self.warnings:
+                return
+            self.warnings.append(text)
+
+    def _chassis_with(self, system, names):
+        """The system's chassis, or the first chassis that contains it, which links one of ``names``."""
+        chassis, seen = self._chassis_of(system), set()
+        while chassis and normalize_uri(link_of(chassis)) not in seen and len(seen) < 8:
+            if any(link(name, chassis) for name in names):
+                return chassis
+            seen.add(normalize_uri(link_of(chassis)))
+            chassis = self.get(link('contained_by', chassis))
+        return None
 
     def _firmware(self, system, generation):
         inventory = link('firmware_inventory', self.get(link('update_service', self.service.root)))
@@ -723,21 +985,51 @@ class Gatherer:
         return out
 
     def _power(self, system, generation):
-        body = self.get(link('power', self._chassis_of(system)))
-        if body is None:
+        chassis = self._chassis_with(system, ('power', 'power_subsystem'))
+        body = self.get(link('power', chassis))
+        if body is not None:
+            out = apply_map('power', body, generation)
+            out['supplies'] = [apply_map('power_supply', p, generation) for p in _list(body.get('PowerSupplies'))]
+            return out
+        subsystem = self.get(link('power_subsystem', chassis))
+        if subsystem is None:
             return None
-        out = apply_map('power', body, generation)
-        out['supplies'] = [apply_map('power_supply', p, generation) for p in body.get('PowerSupplies') or []]
+        out = apply_map('power_subsystem', subsystem, generation)
+        out['supplies'] = [apply_map('power_supply', p, generation) for p in self.members(link('power_supplies', subsystem))]
         return out
 
     def _thermal(self, system, generation):
-        body = self.get(link('thermal', self._chassis_of(system)))
-        if body is None:
-            return None
+        chassis = self._chassis_with(system, ('thermal', 'thermal_subsystem'))
+        body = self.get(link('thermal', chassis))
+        if body is not None:
+            fans = [apply_map('fan', f, generation) for f in _list(body.get('Fans'))]
+            sensors = _list(body.get('Temperatures'))
+        else:
+            subsystem = self.get(link('thermal_subsystem', chassis))
+            if subsystem is None:
+                return None
+            fans = []
+            for fan in self.members(link('fans', subsystem)):
+                item = apply_map('fan', fan, generation)
+                if item['reading_units'] is None and search('SpeedPercent.Reading', fan) is not None:
+                    item['reading_units'] = 'percent'
+                elif item['reading_units'] is None and item['reading'] is not None:
+                    item['reading_units'] = 'rpm'
+                fans.append(item)
+            readings = _list(search('TemperatureReadingsCelsius', self.get(link('thermal_metrics', subsystem)) or {}))
+            readings = [r for r in readings if isinstance(r, dict)]
+            # Each reading names its Sensor (name, context, thresholds); the reading itself is the fallback.
+            self.get_many([r.get('DataSourceUri') for r in readings if isinstance(r.get('DataSourceUri'), str)])
+            sensors = []
+            for reading in readings:
+                sensor = self._store.get(normalize_uri(reading.get('DataSourceUri'))) if isinstance(reading.get('DataSourceUri'), str) else None
+                merged = dict(reading)
+                merged.update(sensor or {})
+                sensors.append(merged)
         return {
-            'fans': [apply_map('fan', f, generation) for f in body.get('Fans') or []],
-            'temperatures': [apply_map('temperature', t, generation) for t in body.get('Temperatures') or []
-                             if (t.get('Status') or {}).get('State') != 'Absent'],
+            'fans': fans,
+            'temperatures': [apply_map('temperature', t, generation) for t in sensors
+                             if isinstance(t, dict) and search('Status.State', t) != 'Absent'],
         }
 
     def _manager(self, system, generation):
@@ -761,6 +1053,92 @@ class Gatherer:
         out['license'] = apply_map('license', license_items[0], generation) if license_items else {
             'name': None, 'type': None, 'tier': None}
         return out
+
+
+class _Devices:
+    """Devices in the order found, identified by their URI: the same URI is listed once."""
+
+    def __init__(self):
+        self.items = []
+        self._uris = set()
+
+    def add(self, item, uri, source):
+        key = normalize_uri(uri) if uri else None
+        if key is not None and key in self._uris:
+            return None
+        if key is not None:
+            self._uris.add(key)
+        item['uri'] = uri
+        item['source'] = source
+        self.items.append(item)
+        return item
+
+    def find(self, predicate):
+        return next((item for item in self.items if predicate(item)), None)
+
+
+def _list(value):
+    return value if isinstance(value, list) else []
+
+
+def _same(first_value, second_value):
+    """Both identify something (no placeholder) and are the same."""
+    first_id = identity(first_value)
+    return first_id is not None and first_id == identity(second_value)
+
+
+def _fill(target, other):
+    """Complete ``target`` (one device seen twice) with what only ``other`` knows."""
+    for key, value in other.items():
+        if target.get(key) in (None, []) and value not in (None, []):
+            target[key] = value
+
+
+def _slot_of(location):
+    match = re.search(r'slot\s*=?\s*([0-9a-z]+)', str(location or ''), re.I)
+    return match.group(1).upper() if match else None
+
+
+def _bay_of(location, slot=None):
+    """{slot, port, box, bay} of a drive from ``Slot=12:Port=2I:Box=1:Bay=1`` or HPE's ``2I:1:1`` on controller ``slot``."""
+    text = str(location or '')
+    parts = dict((k.lower(), v.upper()) for k, v in re.findall(r'(slot|port|box|bay)\s*=\s*([0-9a-z]+)', text, re.I))
+    if not parts:
+        match = re.match(r'^\s*([0-9a-z]+):([0-9a-z]+):([0-9a-z]+)\s*$', text, re.I)
+        if match:
+            parts = {'port': match.group(1).upper(), 'box': match.group(2).upper(), 'bay': match.group(3).upper()}
+    if slot and 'slot' not in parts:
+        parts['slot'] = slot
+    return parts
+
+
+def _same_bay(location, bay):
+    """The drive at ``location`` sits in ``bay``: same port, box and bay, and same slot where both name one."""
+    other = _bay_of(location)
+    if not all(bay.get(k) and bay.get(k) == other.get(k) for k in ('port', 'box', 'bay')):
+        return False
+    return not (bay.get('slot') and other.get('slot')) or bay['slot'] == other['slot']
+
+
+def _same_controller(first_item, second_item):
+    """Two views of one controller: the same serial number, and the same slot (the same model where a view names no slot)."""
+    if not _same(first_item['serial_number'], second_item['serial_number']):
+        return False
+    slots = (_slot_of(first_item['location']), _slot_of(second_item['location']))
+    if all(slots):
+        return slots[0] == slots[1]
+    return _same(first_item['model'], second_item['model'])
+
+
+_GENERIC_ADAPTER = re.compile(r'^(base\s*)?network\s*adapter(\s*(view|collection))?$', re.I)
+
+
+def _adapter_name(item):
+    """The adapter's Name, or its Model when the Name is only the resource type ("NetworkAdapter")."""
+    name = item.get('name')
+    if (name is None or _GENERIC_ADAPTER.match(name)) and item.get('model'):
+        return item['model']
+    return name
 
 
 def _drive(item):

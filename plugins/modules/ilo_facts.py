@@ -423,7 +423,7 @@ ansible_facts:
                       sample: proc1dimm6
                       returned: success
                     locator:
-                      description: Slot label.
+                      description: Slot label (C(Location.PartLocation.ServiceLabel), else the deprecated C(DeviceLocator)).
                       type: str
                       sample: PROC 1 DIMM 6
                       returned: success
@@ -470,8 +470,10 @@ ansible_facts:
                   returned: success
               returned: success
             storage:
-              description: 'Storage (subset V(storage)): DMTF Storage and, where present, HPE SmartStorage; controllers and drives seen in both are listed
-                once (same serial number).'
+              description: 'Storage (subset V(storage)): DMTF Storage, DMTF SimpleStorage and, where present, HPE SmartStorage. A device is
+                identified by its URI, never by its serial number: devices that share a serial number are all listed. A controller or drive seen
+                in both DMTF Storage and SmartStorage is listed once, only when both views have the same serial number and the same slot (and
+                port, box and bay for a drive). Placeholder values (V(N/A), V(Not Available), V(REMOVED...), empty) never identify anything.'
               type: dict
               contains:
                 controllers:
@@ -505,17 +507,23 @@ ansible_facts:
                       sample: 52.22.3-4650
                       returned: success
                     location:
-                      description: Location (slot).
+                      description: Location (slot) as text, from C(Location.PartLocation.ServiceLabel) or HPE's C(Location).
                       type: str
-                      sample: Slot 0
+                      sample: Slot=12
                       returned: success
                     health:
                       description: 'Health of the controller: V(ok), V(warning), V(critical); null when not reported.'
                       type: str
                       sample: ok
                       returned: success
+                    uri:
+                      description: URI of the controller, which identifies it (two controllers may share a serial number).
+                      type: str
+                      sample: /redfish/v1/Systems/1/Storage/DE00A000/Controllers/0
+                      returned: success
                     source: &id001
-                      description: 'Where it was read: V(storage) (DMTF Storage) or V(smart_storage) (HPE SmartStorage, iLO 4/5).'
+                      description: 'Where it was read: V(storage) (DMTF Storage), V(simple_storage) (DMTF SimpleStorage) or V(smart_storage) (HPE
+                        SmartStorage, iLO 4/5). A device seen in both DMTF Storage and SmartStorage is listed once, as V(storage).'
                       type: str
                       sample: storage
                       returned: success
@@ -561,9 +569,15 @@ ansible_facts:
                       sample: HPD3
                       returned: success
                     location:
-                      description: Bay / port label.
+                      description: Bay / port label (DMTF C(PhysicalLocation.PartLocation.ServiceLabel), HPE C(Location), a SimpleStorage device's
+                        name).
                       type: str
-                      sample: Port=1I:Box=1:Bay=1
+                      sample: Slot=12:Port=1I:Box=1:Bay=1
+                      returned: success
+                    uri:
+                      description: URI of the drive, which identifies it (two drives may share a serial number).
+                      type: str
+                      sample: /redfish/v1/Chassis/DE00A000/Drives/0
                       returned: success
                     health:
                       description: 'Health of the drive: V(ok), V(warning), V(critical); null when not reported.'
@@ -578,7 +592,8 @@ ansible_facts:
                     source: *id001
                   returned: success
                 volumes:
-                  description: Logical volumes (DMTF Volumes when the service has them, else SmartStorage logical drives).
+                  description: Logical volumes (DMTF Volumes and SmartStorage logical drives; a volume linked from several storage subsystems, or a
+                    logical drive whose C(VolumeUniqueIdentifier) is a DMTF volume's C(DurableName), is listed once).
                   type: list
                   elements: dict
                   contains:
@@ -593,9 +608,17 @@ ansible_facts:
                       sample: Logical Drive 1
                       returned: success
                     raid:
-                      description: RAID level as V(RAID<n>).
+                      description: RAID level in the DMTF C(RAIDType) vocabulary (V(RAID0), V(RAID1), V(RAID1E), V(RAID5), V(RAID6), V(RAID10),
+                        V(RAID50), V(RAID60), V(RAID00), V(RAID10E), V(RAID1Triple), V(RAID10Triple), ...), from C(RAIDType), HPE C(Raid) (V(1ADM) is
+                        V(RAID1Triple), V(10ADM) V(RAID10Triple)) or C(VolumeType) (V(NonRedundant) V(RAID0), V(Mirrored) V(RAID1),
+                        V(StripedWithParity) V(RAID5), V(SpannedMirrors) V(RAID10), V(SpannedStripesWithParity) V(RAID50)); null for no RAID.
                       type: str
                       sample: RAID1
+                      returned: success
+                    uri:
+                      description: URI of the volume, which identifies it (two volumes may share a serial number).
+                      type: str
+                      sample: /redfish/v1/Systems/1/Storage/DE00B000/Volumes/239
                       returned: success
                     size_gib:
                       description: Capacity in GiB.
@@ -640,7 +663,7 @@ ansible_facts:
                       sample: HPE Ethernet 1Gb 4-port 366FLR Adapter port 1
                       returned: success
                     mac_address:
-                      description: MAC address, lower case.
+                      description: MAC address, lower-case colon form; null when the service reports none or an invalid one.
                       type: str
                       sample: 94:40:c9:92:80:b6
                       returned: success
@@ -673,7 +696,8 @@ ansible_facts:
                       returned: success
                   returned: success
                 adapters:
-                  description: Network adapters (HPE BaseNetworkAdapters, else the chassis NetworkAdapters).
+                  description: Network adapters, from the DMTF C(NetworkAdapters) of the system's chassis and HPE C(BaseNetworkAdapters); an
+                    adapter seen in both (same serial number and a shared MAC address or the same location) is listed once.
                   type: list
                   elements: dict
                   contains:
@@ -683,9 +707,19 @@ ansible_facts:
                       sample: '1'
                       returned: success
                     name:
-                      description: Name.
+                      description: Name; the model when the name is only the resource type (V(NetworkAdapter)).
                       type: str
                       sample: HPE Ethernet 1Gb 4-port 366FLR Adapter
+                      returned: success
+                    model:
+                      description: Model.
+                      type: str
+                      sample: HPE Ethernet 1Gb 4-port 366FLR Adapter
+                      returned: success
+                    location:
+                      description: Location (slot) as text.
+                      type: str
+                      sample: PCI-E Slot 1
                       returned: success
                     part_number:
                       description: Part number.
@@ -703,7 +737,9 @@ ansible_facts:
                       sample: 20.24.41
                       returned: success
                     mac_addresses:
-                      description: MAC addresses of the physical ports, lower case (empty when the adapter does not list them).
+                      description: MAC addresses, lower-case colon form, each once, from HPE C(PhysicalPorts[].MacAddress), DMTF
+                        C(Ports[].Ethernet.AssociatedMACAddresses) and C(NetworkDeviceFunctions[].Ethernet.MACAddress); values that are not MAC
+                        addresses (a Fibre Channel WWN, all zeros) are left out. Empty when the adapter lists none.
                       type: list
                       sample:
                       - 94:40:c9:fb:f5:84
@@ -713,6 +749,17 @@ ansible_facts:
                       description: 'Health of the adapter: V(ok), V(warning), V(critical); null when not reported.'
                       type: str
                       sample: ok
+                      returned: success
+                    uri:
+                      description: URI of the adapter, which identifies it (two adapters may share a serial number).
+                      type: str
+                      sample: /redfish/v1/Chassis/1/NetworkAdapters/DE081000
+                      returned: success
+                    source:
+                      description: V(network_adapters) (DMTF C(Chassis/*/NetworkAdapters)) or V(base_network_adapters) (HPE, read only when not
+                        also in the DMTF view).
+                      type: str
+                      sample: network_adapters
                       returned: success
                   returned: success
               returned: success
@@ -803,7 +850,8 @@ ansible_facts:
                   returned: success
               returned: success
             logs:
-              description: Latest log entries (subset V(logs)), at most O(log_entries) each, newest first; null when not gathered.
+              description: Latest log entries (subset V(logs)) of every log service of the system and of its manager, at most O(log_entries) each,
+                newest first; null when not gathered.
               type: dict
               contains:
                 iml:
@@ -848,6 +896,44 @@ ansible_facts:
                   type: list
                   elements: dict
                   contains: *id002
+                  returned: success
+                sl:
+                  description: HPE Security Log (system, iLO 5 and later).
+                  type: list
+                  elements: dict
+                  contains: *id002
+                  returned: success
+                services:
+                  description: Every log service of the system and of its manager (HPE IML, IEL, SL and Event included), in link order.
+                  type: list
+                  elements: dict
+                  contains:
+                    id:
+                      description: Log service id (HPE V(IML), V(IEL), V(SL), DMTF V(Log1), ...).
+                      type: str
+                      sample: IML
+                      returned: success
+                    name:
+                      description: Log service name.
+                      type: str
+                      sample: Integrated Management Log
+                      returned: success
+                    source:
+                      description: V(system) or V(manager).
+                      type: str
+                      sample: system
+                      returned: success
+                    uri:
+                      description: URI of the log service.
+                      type: str
+                      sample: /redfish/v1/Systems/1/LogServices/IML
+                      returned: success
+                    entries:
+                      description: Its latest entries.
+                      type: list
+                      elements: dict
+                      contains: *id002
+                      returned: success
                   returned: success
               returned: success
           returned: success
@@ -968,7 +1054,10 @@ ansible_facts:
               returned: success
           returned: success
         power:
-          description: Power of the chassis of the (first) system (subset V(power)); null when not gathered.
+          description: Power of the chassis of the (first) system (subset V(power)), from C(Power), else C(PowerSubsystem) (then the consumption
+            fields are null); the chassis is found by links, and is the first chassis containing it that has power data (an enclosure for a
+            blade). Null when not gathered, when the chassis cannot be decided (see the warning) or its power data cannot be read (see
+            RV(ansible_facts.ilo.errors)).
           type: dict
           contains:
             consumed_watts:
@@ -1049,7 +1138,8 @@ ansible_facts:
               returned: success
           returned: success
         thermal:
-          description: Thermal of the chassis of the (first) system (subset V(thermal)); null when not gathered.
+          description: Thermal of the chassis of the (first) system (subset V(thermal)), from C(Thermal), else C(ThermalSubsystem) (fans,
+            C(ThermalMetrics) readings and their sensors); null when not gathered or not available (as for RV(ansible_facts.ilo.power)).
           type: dict
           contains:
             fans:
@@ -1104,12 +1194,17 @@ ansible_facts:
                   sample: 21.0
                   returned: success
                 warning_celsius:
-                  description: Upper critical threshold in Celsius.
+                  description: Upper non-critical (warning) threshold in Celsius (C(UpperThresholdNonCritical), Sensor C(Thresholds.UpperCaution)).
                   type: float
                   sample: 42.0
                   returned: success
                 critical_celsius:
-                  description: Upper fatal threshold in Celsius.
+                  description: Upper critical threshold in Celsius (C(UpperThresholdCritical), Sensor C(Thresholds.UpperCritical)).
+                  type: float
+                  sample: 45.0
+                  returned: success
+                fatal_celsius:
+                  description: Upper fatal threshold in Celsius (C(UpperThresholdFatal), Sensor C(Thresholds.UpperFatal)).
                   type: float
                   sample: 47.0
                   returned: success
@@ -1123,6 +1218,32 @@ ansible_facts:
                   type: str
                   sample: enabled
                   returned: success
+              returned: success
+          returned: success
+        errors:
+          description:
+            - Resources left out of the facts because reading them failed. Only the service root and the system itself are essential. Any
+              other resource that answers an HTTP error (404 included), does not answer in time or answers something that is not a JSON object
+              leaves its part null or empty, adds a warning naming its URI and status, and is listed here; the task succeeds with everything
+              else.
+            - A link to another origin, a TLS failure and HTTP 401/403 (credentials, privileges) still fail the task.
+          type: list
+          elements: dict
+          contains:
+            uri:
+              description: The URI that failed.
+              type: str
+              sample: /redfish/v1/Systems/1/Storage/
+              returned: success
+            status:
+              description: HTTP status; null when there was no HTTP answer (a timeout, a broken connection) or the body was malformed.
+              type: int
+              sample: 500
+              returned: success
+            message:
+              description: What went wrong.
+              type: str
+              sample: GET /redfish/v1/Systems/1/Storage/ failed with HTTP 500.
               returned: success
           returned: success
       returned: success
