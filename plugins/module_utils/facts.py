@@ -772,6 +772,7 @@ class Gatherer:
 
     def _sys_storage(self, body, generation):
         controllers, drives, volumes = _Devices(), _Devices(), _Devices()
+        volumes_of = {}  # DMTF storage subsystem URI -> the number of volumes it lists
         for storage in self.members(link('storage', body)):
             storage_uri = link_of(storage)
             inline = storage.get('StorageControllers')
@@ -781,14 +782,18 @@ class Gatherer:
             else:
                 ctrl_bodies = [(c, link_of(c)) for c in self.members(link('storage_controllers', storage))]
             for ctrl, uri in ctrl_bodies:
-                controllers.add(apply_map('storage_controller', ctrl, generation), uri, 'storage')
+                item = controllers.add(apply_map('storage_controller', ctrl, generation), uri, 'storage')
+                if item is not None:
+                    item['_storage'] = normalize_uri(storage_uri)
             drive_uris = [link_of(d) for d in _list(storage.get('Drives')) if link_of(d)]
             self.get_many(drive_uris)
             for uri in drive_uris:
                 drive = self._store.get(normalize_uri(uri))
                 if drive:
                     drives.add(_drive(apply_map('drive', drive, generation)), uri, 'storage')
-            for vol in self.members(link('volumes', storage)):
+            storage_volumes = self.members(link('volumes', storage))
+            volumes_of[normalize_uri(storage_uri)] = len(storage_volumes)
+            for vol in storage_volumes:
                 item = volumes.add(_drive(apply_map('volume', vol, generation)), link_of(vol), 'storage')
                 if item is not None:
                     item['_ids'] = set(i for i in (identity(x) for x in search('Identifiers[].DurableName', vol) or []) if i)
@@ -805,6 +810,8 @@ class Gatherer:
                 item = apply_map('storage_controller', ctrl, generation)
                 slot = _slot_of(item['location'])
                 same = controllers.find(lambda c: c['source'] == 'storage' and _same_controller(c, item))
+                # The same controller in DMTF Storage, which lists its volumes: its logical drives are those volumes.
+                volumes_listed = same is not None and volumes_of.get(same.get('_storage'))
                 if same is not None:
                     _fill(same, item)
                 else:
@@ -817,7 +824,7 @@ class Gatherer:
                         _fill(same, item)
                     else:
                         drives.add(item, link_of(drive), 'smart_storage')
-                for vol in self.members(link('logical_drives', ctrl)):
+                for vol in [] if volumes_listed else self.members(link('logical_drives', ctrl)):
                     item = _drive(apply_map('volume', vol, generation))
                     wwid = identity(vol.get('VolumeUniqueIdentifier'))
                     same = volumes.find(lambda v: wwid is not None and wwid in v.get('_ids', ()))
@@ -827,6 +834,8 @@ class Gatherer:
                         volumes.add(item, link_of(vol), 'smart_storage')
         for vol in volumes.items:
             vol.pop('_ids', None)
+        for ctrl in controllers.items:
+            ctrl.pop('_storage', None)
         return {
             'controllers': controllers.items,
             'drives': drives.items,

@@ -592,8 +592,9 @@ ansible_facts:
                     source: *id001
                   returned: success
                 volumes:
-                  description: Logical volumes (DMTF Volumes and SmartStorage logical drives; a volume linked from several storage subsystems, or a
-                    logical drive whose C(VolumeUniqueIdentifier) is a DMTF volume's C(DurableName), is listed once).
+                  description: Logical volumes, DMTF Volumes and SmartStorage logical drives. A volume linked from several storage subsystems is
+                    listed once. The logical drives of a controller that DMTF Storage also shows, with its volumes, are not repeated, and
+                    neither is a logical drive whose C(VolumeUniqueIdentifier) is a DMTF volume's C(DurableName).
                   type: list
                   elements: dict
                   contains:
