@@ -18,6 +18,8 @@ description:
     States use one lower-case vocabulary. Health is V(ok), V(warning) or V(critical). Power is V(on) or V(off).
     The locator LED is V(lit), V(blinking) or V(off). Links are V(up) or V(down).
     Data the service does not publish is null (for example the HPE OEM fields on a plain Redfish service).
+  - Only the service root and the system are essential. A resource that answers an HTTP error, times out or is malformed
+    leaves its part null or empty, with a warning and an entry in RV(ansible_facts.ilo.errors); the task succeeds with the rest.
   - Reads are made in parallel with a bounded pool. Collections are read with C($expand=.) where the service root
     advertises C(ProtocolFeaturesSupported.ExpandQuery) (iLO 5 and 6), and member by member otherwise (iLO 4). No
     resource is read twice in one run. O(gather_subset=min) costs at most 4 reads.
@@ -34,7 +36,7 @@ options:
       - Per system (in RV(ansible_facts.ilo.systems)), the subsets are V(system) (identity, power and POST state,
         health, LED), V(processors), V(memory), V(storage) (DMTF Storage and HPE SmartStorage), V(network), V(bios)
         (current attributes, pending changes, registry), V(boot) (order, one-time override) and V(logs)
-        (latest IML and IEL entries).
+        (latest entries of every log service of the system and its manager: IML, IEL, SL, DMTF logs).
       - Per service (at the top of RV(ansible_facts.ilo)), the subsets are V(firmware), V(power), V(thermal) and
         V(manager) (iLO generation, firmware, license, host name, network).
     type: list
