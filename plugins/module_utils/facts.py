@@ -126,6 +126,7 @@ LINKS = {
     'power_subsystem': ['PowerSubsystem."@odata.id"'],
     'thermal_subsystem': ['ThermalSubsystem."@odata.id"'],
     'power_supplies': ['PowerSupplies."@odata.id"'],
+    'environment_metrics': ['EnvironmentMetrics."@odata.id"'],
     'fans': ['Fans."@odata.id"'],
     'thermal_metrics': ['ThermalMetrics."@odata.id"'],
     'license_service': ['Oem.Hpe.Links.LicenseService."@odata.id"', 'Oem.Hp.links.LicenseService.href'],
@@ -274,6 +275,9 @@ MAPS = {
         'max_watts': F([], 'float'),
         'capacity_watts': F(['CapacityWatts'], 'float'),
         'redundancy': F(['PowerSupplyRedundancy[0].RedundancyType'], 'lower'),
+    },
+    'environment': {
+        'consumed_watts': F(['PowerWatts.Reading'], 'float'),
     },
     'fan': {
         'name': ['Name', 'FanName'],
@@ -1004,6 +1008,8 @@ class Gatherer:
         if subsystem is None:
             return None
         out = apply_map('power_subsystem', subsystem, generation)
+        # The present consumption of a chassis without Power is in its EnvironmentMetrics.
+        out['consumed_watts'] = apply_map('environment', self.get(link('environment_metrics', chassis)), generation)['consumed_watts']
         out['supplies'] = [apply_map('power_supply', p, generation) for p in self.members(link('power_supplies', subsystem))]
         return out
 

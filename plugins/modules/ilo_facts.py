@@ -1057,9 +1057,10 @@ ansible_facts:
               returned: success
           returned: success
         power:
-          description: Power of the chassis of the (first) system (subset V(power)), from C(Power), else C(PowerSubsystem) (then the consumption
-            fields are null); the chassis is found by links, and is the first chassis containing it that has power data (an enclosure for a
-            blade). Null when not gathered, when the chassis cannot be decided (see the warning) or its power data cannot be read (see
+          description: Power of the chassis of the (first) system (subset V(power)), from C(Power), else C(PowerSubsystem) (then the present
+            consumption comes from the chassis' C(EnvironmentMetrics) and the average and peak are null). The chassis is found by
+            links, and is the first chassis containing the system that has power data (an enclosure for a blade). Null when not
+            gathered, when the chassis cannot be decided (see the warning) or its power data cannot be read (see
             RV(ansible_facts.ilo.errors)).
           type: dict
           contains:

@@ -184,22 +184,23 @@ def chassis_with(tree, chassis, *names):
     return None
 
 
-def expected_power_supplies(tree, system):
-    chassis = chassis_with(tree, system_chassis(tree, system), 'Power', 'PowerSubsystem')
+def expected_parts(tree, system, legacy, subsystem, key):
+    """How many ``key`` (PowerSupplies, Fans) the chassis of ``system`` (or the first that contains it) lists: in
+    ``legacy`` (Power, Thermal) when it has one, else in its ``subsystem`` collection; None when neither is linked."""
+    chassis = chassis_with(tree, system_chassis(tree, system), legacy, subsystem)
     if chassis is None:
         return None
-    if tree.link(chassis, 'Power'):
-        return len(tree.get(tree.link(chassis, 'Power')).get('PowerSupplies') or [])
-    return len(tree.members(tree.link(tree.get(tree.link(chassis, 'PowerSubsystem')), 'PowerSupplies')))
+    if tree.link(chassis, legacy):
+        return len(tree.get(tree.link(chassis, legacy)).get(key) or [])
+    return len(tree.members(tree.link(tree.get(tree.link(chassis, subsystem)), key)))
+
+
+def expected_power_supplies(tree, system):
+    return expected_parts(tree, system, 'Power', 'PowerSubsystem', 'PowerSupplies')
 
 
 def expected_fans(tree, system):
-    chassis = chassis_with(tree, system_chassis(tree, system), 'Thermal', 'ThermalSubsystem')
-    if chassis is None:
-        return None
-    if tree.link(chassis, 'Thermal'):
-        return len(tree.get(tree.link(chassis, 'Thermal')).get('Fans') or [])
-    return len(tree.members(tree.link(tree.get(tree.link(chassis, 'ThermalSubsystem')), 'Fans')))
+    return expected_parts(tree, system, 'Thermal', 'ThermalSubsystem', 'Fans')
 
 
 def expected_adapters(tree, system):

@@ -260,3 +260,42 @@ def test_generic_adapter_names_give_way_to_the_model():
     assert facts_mod._adapter_name({'name': 'NetworkAdapter', 'model': 'SuperNIC 2000'}) == 'SuperNIC 2000'  # pylint: disable=protected-access
     assert facts_mod._adapter_name({'name': 'Network Adapter', 'model': None}) == 'Network Adapter'  # pylint: disable=protected-access
     assert facts_mod._adapter_name({'name': 'HPE SN1610Q', 'model': 'X'}) == 'HPE SN1610Q'  # pylint: disable=protected-access
+
+
+def subsystems_tree():
+    chassis = '/redfish/v1/Chassis/1U'
+    return chassis_tree({'Chassis': [{'@odata.id': chassis}]}, {
+        chassis: {'PowerSubsystem': {'@odata.id': chassis + '/PowerSubsystem'},
+                  'ThermalSubsystem': {'@odata.id': chassis + '/ThermalSubsystem'},
+                  'EnvironmentMetrics': {'@odata.id': chassis + '/EnvironmentMetrics'}},
+        chassis + '/PowerSubsystem': {'CapacityWatts': 2000, 'PowerSupplyRedundancy': [{'RedundancyType': 'Failover'}],
+                                      'PowerSupplies': {'@odata.id': chassis + '/PowerSubsystem/PowerSupplies'}},
+        chassis + '/PowerSubsystem/PowerSupplies': collection(chassis + '/PowerSubsystem/PowerSupplies/Bay1',
+                                                              chassis + '/PowerSubsystem/PowerSupplies/Bay2'),
+        chassis + '/PowerSubsystem/PowerSupplies/Bay1': {'Id': 'Bay1', 'PowerCapacityWatts': 1000, 'SerialNumber': ' 123 '},
+        chassis + '/PowerSubsystem/PowerSupplies/Bay2': {'Id': 'Bay2', 'Status': {'State': 'Absent'}},
+        chassis + '/EnvironmentMetrics': {'PowerWatts': {'Reading': 374}},
+        chassis + '/ThermalSubsystem': {'Fans': {'@odata.id': chassis + '/ThermalSubsystem/Fans'},
+                                        'ThermalMetrics': {'@odata.id': chassis + '/ThermalSubsystem/ThermalMetrics'}},
+        chassis + '/ThermalSubsystem/Fans': collection(chassis + '/ThermalSubsystem/Fans/1'),
+        chassis + '/ThermalSubsystem/Fans/1': {'Name': 'Fan 1', 'SpeedPercent': {'Reading': 45, 'SpeedRPM': 2200}},
+        chassis + '/ThermalSubsystem/ThermalMetrics': {'TemperatureReadingsCelsius': [
+            {'DeviceName': 'Intake', 'Reading': 24.8, 'DataSourceUri': chassis + '/Sensors/Intake'},
+            {'DeviceName': 'Exhaust', 'Reading': 40.5}]},
+        chassis + '/Sensors/Intake': {'Name': 'Intake Temp', 'Reading': 24.8, 'PhysicalContext': 'Intake',
+                                      'Thresholds': {'UpperCaution': {'Reading': 35}, 'UpperCritical': {'Reading': 40}}},
+    })
+
+
+def test_power_and_thermal_subsystems_when_power_and_thermal_are_absent():
+    tree = subsystems_tree()
+    gath, _client = gatherer(tree)
+    power = gath._power(tree[SYSTEM], 0)  # pylint: disable=protected-access
+    assert (power['consumed_watts'], power['capacity_watts'], power['redundancy']) == (374, 2000, 'failover')
+    assert [(p['id'], p['capacity_watts'], p['serial_number'], p['state']) for p in power['supplies']] == [
+        ('Bay1', 1000, '123', None), ('Bay2', None, None, 'absent')]
+    thermal = gath._thermal(tree[SYSTEM], 0)  # pylint: disable=protected-access
+    assert [(f['name'], f['reading'], f['reading_units']) for f in thermal['fans']] == [('Fan 1', 45, 'percent')]
+    assert [(t['name'], t['reading_celsius'], t['warning_celsius'], t['critical_celsius'], t['location'])
+            for t in thermal['temperatures']] == [('Intake Temp', 24.8, 35, 40, 'Intake'), ('Exhaust', 40.5, None, None, None)]
+    assert gath.errors == [] and gath.warnings == []
