@@ -1240,7 +1240,8 @@ ansible_facts:
               sample: /redfish/v1/Systems/1/Storage/
               returned: success
             status:
-              description: HTTP status; null when there was no HTTP answer (a timeout, a broken connection) or the body was malformed.
+              description: HTTP status (a 2xx one when the reply was malformed, for example not JSON or too large); null when there was no
+                HTTP answer (a timeout, a broken connection) or the JSON is not an object.
               type: int
               sample: 500
               returned: success
