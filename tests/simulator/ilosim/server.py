@@ -77,12 +77,12 @@ class Handler(BaseHTTPRequestHandler):
         method = self.command
         data = self._read_body()
         if self.path.startswith("/_sim"):
-            if not self.classified:  # a control connection is not one of the BMC's clients
-                self.classified = True
-                self.server.uncount(self.request)
+            self.classified = True  # a connection whose first request is /_sim is not one of the BMC's clients
             self._send(control.handle(ilo, method, self.path, data), method)
             return
-        self.classified = True
+        if not self.classified:
+            self.classified = True
+            self.server.count(self.request)
         load = ilo.load
         load.up("in_progress")
         try:
@@ -153,7 +153,7 @@ class IloServer(ThreadingHTTPServer):
         self.ilo = ilo
         self.context = context
         self.connections = set()
-        self.uncounted = set()
+        self.counted = set()
         self.conn_lock = threading.Lock()
         super().__init__(address, Handler)
         host, port = self.server_address[:2]
@@ -164,20 +164,19 @@ class IloServer(ThreadingHTTPServer):
         conn = self.context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
         with self.conn_lock:
             self.connections.add(conn)
-        self.ilo.load.up("connections")
         return conn, addr
 
-    def uncount(self, conn):
-        """A connection used for ``/_sim`` only: not counted among the simultaneous connections."""
+    def count(self, conn):
+        """A connection becomes one of the simultaneous connections with its first request to the Redfish service."""
         with self.conn_lock:
-            self.uncounted.add(conn)
-        self.ilo.load.down("connections")
+            self.counted.add(conn)
+        self.ilo.load.up("connections")
 
     def shutdown_request(self, request):
         with self.conn_lock:
-            counted = request in self.connections and request not in self.uncounted
+            counted = request in self.counted
             self.connections.discard(request)
-            self.uncounted.discard(request)
+            self.counted.discard(request)
         if counted:
             self.ilo.load.down("connections")
         super().shutdown_request(request)

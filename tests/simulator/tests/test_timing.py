@@ -4,6 +4,7 @@
 
 import json
 import threading
+import time
 
 import pytest
 import requests
@@ -82,6 +83,7 @@ def test_load_worker_limit_counts_and_peaks():
 def _burst(fleet, count):
     """``count`` clients, each on its own connection, GET the system at the same moment."""
     barrier = threading.Barrier(count)
+    done = threading.Barrier(count)
     statuses = []
 
     def one():
@@ -89,6 +91,7 @@ def _burst(fleet, count):
             http.trust_env = False
             barrier.wait(5)
             statuses.append(http.get(fleet.urls[0] + SYSTEM, auth=AUTH, verify=fleet.ca_path, timeout=20).status_code)
+            done.wait(30)  # keep the connection open until every client has its answer
 
     threads = [threading.Thread(target=one) for _ in range(count)]
     for thread in threads:
@@ -98,11 +101,21 @@ def _burst(fleet, count):
     return statuses
 
 
+def settled(fleet):
+    """The counters once the server has seen the clients' connections close (a moment after they do)."""
+    deadline = time.monotonic() + 5
+    seen = fleet.ilos[0].concurrency()
+    while seen["now"]["connections"] and time.monotonic() < deadline:
+        time.sleep(0.02)
+        seen = fleet.ilos[0].concurrency()
+    return seen
+
+
 @pytest.mark.parametrize("workers, most", [(1, 1), (2, 2), (0, 6)])
 def test_worker_limit_bounds_requests_in_service(sim, workers, most):
     fleet = sim(profile="ilo5", service_times="realistic", workers=workers, time_scale=0.2, seed=3)
     assert _burst(fleet, 6) == [200] * 6
-    seen = fleet.ilos[0].concurrency()
+    seen = settled(fleet)
     assert seen["workers"] == workers
     assert seen["peak"]["connections"] == 6
     assert seen["now"]["connections"] == 0 and seen["now"]["in_service"] == 0
@@ -120,6 +133,7 @@ def test_concurrency_control_endpoint_and_config(sim):
         control.verify = fleet.ca_path
         assert control.get(url + "/_sim/config").json()["workers"] == 1
         assert _burst(fleet, 2) == [200, 200]
+        settled(fleet)
         seen = control.get(url + "/_sim/concurrency").json()
         assert seen["peak"]["connections"] == 2 and seen["peak"]["in_service"] == 1
         assert seen["now"]["connections"] == 0  # the control connection is not one of the BMC's clients
