@@ -36,7 +36,7 @@ options:
       - Per system (in RV(ansible_facts.ilo.systems)), the subsets are V(system) (identity, power and POST state,
         health, LED), V(processors), V(memory), V(storage) (DMTF Storage and HPE SmartStorage), V(network), V(bios)
         (current attributes, pending changes, registry), V(boot) (order, one-time override) and V(logs)
-        (latest entries of every log service of the system and its manager: IML, IEL, SL, DMTF logs).
+        (latest entries of every log service of the system and its manager, such as IML, IEL, SL and DMTF logs).
       - Per service (at the top of RV(ansible_facts.ilo)), the subsets are V(firmware), V(power), V(thermal) and
         V(manager) (iLO generation, firmware, license, host name, network).
     type: list
