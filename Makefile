@@ -64,7 +64,7 @@ TEST_ENV = ILO_TEST_COLLECTIONS=$(COLLECTIONS) ILO_TEST_VENV_MIN=$(abspath $(VEN
 help:
 	@echo "make demo        run the example playbooks against simulated iLO 4, 5 and 6 (no hardware)"
 	@echo "make test        run every test tier (sanity on ansible-core $(CORE_MIN) and $(CORE_MAX), units, simulator, integration, conformance)"
-	@echo "make simulator   start the iLO simulator in the foreground (PROFILE=ilo4|ilo5|ilo6|moonshot PORT COUNT MOCKUP LATENCY_MS SERVICE_TIMES WORKERS TIME_SCALE SEED)"
+	@echo "make simulator   start the iLO simulator in the foreground (PROFILE=ilo4|ilo5|ilo6|ilo7|moonshot PORT COUNT MOCKUP LATENCY_MS SERVICE_TIMES WORKERS TIME_SCALE SEED)"
 	@echo "make sanity      ansible-test sanity on both ansible-core versions"
 	@echo "make conformance DMTF redfish-protocol-validator and HPE python-ilorest-library against the simulator"
 	@echo "make bench       benchmarks vs community.general on the simulator, writes docs/performance.md (BENCH_LATENCY_MS BENCH_RUNS BENCH_HOSTS ...)"

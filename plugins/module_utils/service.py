@@ -82,25 +82,34 @@ class IloService:
 
     @property
     def generation(self):
-        """4, 5, 6 (iLO generation), or 0 for a service that is not an HPE iLO."""
+        """4, 5, 6, 7... (iLO generation), or 0 for a service that is not an HPE iLO."""
         if self._generation is None:
             self._generation = self._detect_generation()
         return self._generation
 
     def _detect_generation(self):
-        manager = dig(self.oem(self.root), 'Manager.0') or {}
-        found = _generation_from_text(manager.get('ManagerType'))
-        if found:
-            return found
+        """The generation from text that names it ("iLO 7"), never from a version number.
+
+        iLO 7's ``FirmwareVersion`` is "1.14.00 May 28 2025": its first digit is not the
+        generation, so only an explicit "iLO <n>" counts: the root's ``ManagerType`` or
+        ``Moniker.PRODGEN``, else the manager's ``Model`` or firmware strings.
+        """
+        oem = self.oem(self.root)
+        for text in (dig(oem, 'Manager.0.ManagerType'), dig(oem, 'Moniker.PRODGEN')):
+            found = _generation_from_text(text)
+            if found:
+                return found
         if self.oem_key == 'Hp':
             return 4
         if self.oem_key is None:
             return 0
-        # Some iLO 5 builds omit ManagerType: fall back to the manager's firmware string.
+        # Some iLO 5 builds omit ManagerType: fall back to what the manager says of itself.
         for uri in self.members(self.root_link('Managers')):
-            found = _generation_from_text(self.client.get(uri).json.get('FirmwareVersion'))
-            if found:
-                return found
+            body = self.client.get(uri).json or {}
+            for text in (body.get('Model'), body.get('FirmwareVersion'), dig(self.oem(body), 'Firmware.Current.VersionString')):
+                found = _generation_from_text(text)
+                if found:
+                    return found
         return 5
 
     def info(self):
@@ -256,5 +265,6 @@ class IloService:
 
 
 def _generation_from_text(text):
-    match = re.search(r'iLO\s*(\d+)', str(text or ''), re.IGNORECASE)
+    """``7`` from "iLO 7" or "iLO 7 v1.14"; None from a bare version such as "1.14.00 May 28 2025"."""
+    match = re.search(r'\biLO\s*(\d+)\b', str(text or ''), re.IGNORECASE)
     return int(match.group(1)) if match else None

@@ -8,7 +8,7 @@ A target is a role-like directory with ``tasks/main.yml``. It gets these variabl
 ``ilo_url`` (https://127.0.0.1:PORT), ``ilo_ca`` (the simulator's CA file), ``sim`` (the
 control API base URL, for asserting the simulator's state), ``ilo_profile`` and
 ``ilo_generation``. A target can list the profiles it runs on in ``profiles.txt``
-(default: ilo4, ilo5, ilo6). ``mockup-ilo5`` and ``mockup-ilo6`` name the real iLO trees in
+(default: ilo4, ilo5, ilo6, ilo7). ``mockup-ilo5``, ``mockup-ilo6`` and ``mockup-ilo7`` name the real iLO trees in
 ``../shared/ilo-mockups``: those cases exist only when that folder does (CI has it; set
 ``ILO_TEST_REQUIRE_SHARED=1`` to make its absence an error instead).
 """
@@ -26,12 +26,13 @@ from ilotest import ansible_env, fresh, open_sessions  # pylint: disable=import-
 HERE = os.path.dirname(os.path.abspath(__file__))
 TARGETS = sorted(d for d in os.listdir(os.path.join(HERE, 'targets'))
                  if os.path.isfile(os.path.join(HERE, 'targets', d, 'tasks', 'main.yml')))
-DEFAULT_PROFILES = ('ilo4', 'ilo5', 'ilo6')
-GENERATIONS = {'ilo4': 4, 'ilo5': 5, 'ilo6': 6, 'moonshot': 5, 'mockup-ilo5': 5, 'mockup-ilo6': 6}
+DEFAULT_PROFILES = ('ilo4', 'ilo5', 'ilo6', 'ilo7')
+GENERATIONS = {'ilo4': 4, 'ilo5': 5, 'ilo6': 6, 'ilo7': 7, 'moonshot': 5, 'mockup-ilo5': 5, 'mockup-ilo6': 6, 'mockup-ilo7': 7}
 SHARED = os.environ.get('ILO_TEST_SHARED') or os.path.join(HERE, '..', '..', '..', 'shared')
 MOCKUPS = {
     'mockup-ilo5': os.path.join(SHARED, 'ilo-mockups', 'ilo5-DL360-Gen10Plus'),
     'mockup-ilo6': os.path.join(SHARED, 'ilo-mockups', 'ilo6-DL380a-Gen11'),
+    'mockup-ilo7': os.path.join(SHARED, 'ilo-mockups', 'ilo7-DL360-Gen12'),
 }
 if os.environ.get('ILO_TEST_REQUIRE_SHARED') and not all(os.path.isdir(p) for p in MOCKUPS.values()):
     raise RuntimeError('ILO_TEST_REQUIRE_SHARED is set but the real iLO trees are missing under %s' % SHARED)

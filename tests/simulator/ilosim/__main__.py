@@ -15,7 +15,7 @@ from ilosim.server import DEFAULT_STATE_DIR, ProfileNotFound, start
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(prog="python -m ilosim", description="HPE iLO Redfish simulator")
-    parser.add_argument("--profile", default="ilo5", help="ilo4, ilo5, ilo6 or moonshot (default ilo5)")
+    parser.add_argument("--profile", default="ilo5", help="ilo4, ilo5, ilo6, ilo7 or moonshot (default ilo5)")
     parser.add_argument("--mockup", metavar="DIR", help="serve a DMTF-layout mockup tree instead of a profile")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8443, help="first port; 0 = ephemeral ports")

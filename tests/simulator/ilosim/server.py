@@ -264,7 +264,7 @@ def load_profile(name, **options):
         if exc.name not in (module_name, "ilosim.profiles"):
             raise
         raise ProfileNotFound("ilosim profile %r is not available (no module %s); use --mockup DIR or one of "
-                              "ilo4, ilo5, ilo6, moonshot" % (name, module_name)) from exc
+                              "ilo4, ilo5, ilo6, ilo7, moonshot" % (name, module_name)) from exc
     return module.build(**options)
 
 

@@ -3,8 +3,8 @@
 """Checks that keep the simulator profiles link-complete, self-consistent and honest.
 
 Run: ``PYTHONPATH=tests/simulator python -m pytest tests/simulator/tests/test_profiles.py``.
-When ``../shared/ilo-mockups`` (or ``$ILO_MOCKUPS``) exists, the iLO 5/6 profiles are also
-cross-checked against the real trees there (read only, nothing is copied).
+When ``../shared/ilo-mockups`` (or ``$ILO_MOCKUPS``) exists, the iLO 5/6/7 profiles are also
+cross-checked against the real trees there (iLO 7 too) (read only, nothing is copied).
 """
 
 import json
@@ -15,17 +15,20 @@ import time
 
 import pytest
 
-from ilosim.profiles import ilo4, ilo5, ilo6, moonshot
+from ilosim.profiles import ilo4, ilo5, ilo6, ilo7, moonshot
 
-BUILDERS = {"ilo4": ilo4.build, "ilo5": ilo5.build, "ilo6": ilo6.build, "moonshot": lambda: moonshot.build(systems=12)}
-GEN = {"ilo4": 4, "ilo5": 5, "ilo6": 6, "moonshot": 5}
+BUILDERS = {"ilo4": ilo4.build, "ilo5": ilo5.build, "ilo6": ilo6.build, "ilo7": ilo7.build,
+            "moonshot": lambda: moonshot.build(systems=12)}
+GEN = {"ilo4": 4, "ilo5": 5, "ilo6": 6, "ilo7": 7, "moonshot": 5}
 RESET_TYPES = {
     4: ["On", "ForceOff", "ForceRestart", "Nmi", "PushPowerButton"],
     5: ["On", "ForceOff", "GracefulShutdown", "ForceRestart", "Nmi", "PushPowerButton", "GracefulRestart"],
     6: ["On", "ForceOff", "GracefulShutdown", "ForceRestart", "Nmi", "PushPowerButton", "GracefulRestart"],
+    7: ["On", "ForceOff", "GracefulShutdown", "ForceRestart", "Nmi", "PushPowerButton", "GracefulRestart"],
 }
 MOCKUPS = pathlib.Path(os.environ.get("ILO_MOCKUPS", pathlib.Path(__file__).resolve().parents[3].parent / "shared" / "ilo-mockups"))
-REAL = {5: ("ilo5-DL360-Gen10Plus", "biosattributeregistryu46.v1_2_34"), 6: ("ilo6-DL380a-Gen11", "biosattributeregistryu58.v1_2_44")}
+REAL = {5: ("ilo5-DL360-Gen10Plus", "biosattributeregistryu46.v1_2_34"), 6: ("ilo6-DL380a-Gen11", "biosattributeregistryu58.v1_2_44"),
+        7: ("ilo7-DL360-Gen12", "biosattributeregistryu68.v1_1_40")}
 
 _CACHE = {}
 
@@ -199,7 +202,7 @@ def test_systems_actions_and_state(name):
             assert system["links"]["self"]["href"] == system["@odata.id"]
             assert system["Type"].startswith("ComputerSystem.")
             assert system["Status"]["HealthRollUp"] == system["Status"]["HealthRollup"]
-        if name == "ilo6":
+        if gen >= 6:
             assert "IndicatorLED" not in system and system["LocationIndicatorActive"] is False
         elif gen == 5:
             assert system["IndicatorLED"] == "Off" and system["LocationIndicatorActive"] is False
@@ -227,7 +230,7 @@ def test_storage_per_generation():
 
 
 def test_chassis_and_manager():
-    for name in ("ilo4", "ilo5", "ilo6"):
+    for name in ("ilo4", "ilo5", "ilo6", "ilo7"):
         gen = GEN[name]
         t = Tree(tree_of(name))
         chassis = t.get("/redfish/v1/Chassis/1/")
@@ -235,9 +238,13 @@ def test_chassis_and_manager():
         assert power["PowerControl"][0]["PowerConsumedWatts"] > 0 and power["PowerSupplies"]
         thermal = t.get(link(chassis, gen, "Thermal"))
         assert thermal["Fans"] and thermal["Temperatures"]
-        assert ("PowerSubsystem" in chassis) == (gen == 6) and ("ThermalSubsystem" in chassis) == (gen == 6)
+        assert ("PowerSubsystem" in chassis) == (gen == 6) and ("ThermalSubsystem" in chassis) == (gen >= 6)
         manager = t.get("/redfish/v1/Managers/1/")
-        assert re.fullmatch(r"iLO %d v\d\.\d\d" % gen, manager["FirmwareVersion"])
+        if gen >= 7:
+            assert re.fullmatch(r"\d\.\d\d\.\d\d [A-Z][a-z]{2} \d\d \d{4}", manager["FirmwareVersion"])
+            assert manager["Model"] == "iLO 7"
+        else:
+            assert re.fullmatch(r"iLO %d v\d\.\d\d" % gen, manager["FirmwareVersion"])
         proto = t.get(manager["NetworkProtocol"]["@odata.id"])
         assert proto["HostName"].startswith("ILO")
         lic_links = manager["Oem"]["Hp" if gen == 4 else "Hpe"]["links" if gen == 4 else "Links"]["LicenseService"]
@@ -399,7 +406,7 @@ needs_mockups = pytest.mark.skipif(not MOCKUPS.is_dir(), reason="no ../shared/il
 
 
 @needs_mockups
-@pytest.mark.parametrize("name", ["ilo5", "ilo6"])
+@pytest.mark.parametrize("name", ["ilo5", "ilo6", "ilo7"])
 def test_registry_subset_of_real(name):
     gen = GEN[name]
     real = real_json(gen, "RegistryStore/registries/en/" + REAL[gen][1])["RegistryEntries"]["Attributes"]
@@ -424,7 +431,7 @@ def test_registry_subset_of_real(name):
 
 
 @needs_mockups
-@pytest.mark.parametrize("name", ["ilo5", "ilo6"])
+@pytest.mark.parametrize("name", ["ilo5", "ilo6", "ilo7"])
 def test_bios_names_exposed_by_real(name):
     """Our current BIOS attributes are ones the real server exposes in ``bios`` (not only in the registry)."""
     gen = GEN[name]
@@ -436,7 +443,7 @@ def test_bios_names_exposed_by_real(name):
 
 
 @needs_mockups
-@pytest.mark.parametrize("name", ["ilo5", "ilo6"])
+@pytest.mark.parametrize("name", ["ilo5", "ilo6", "ilo7"])
 @pytest.mark.parametrize("rel", ["", "Systems/1", "Managers/1", "Chassis/1", "systems/1/bios", "systems/1/bios/settings"])
 def test_top_level_keys_match_real(name, rel):
     gen = GEN[name]
@@ -460,7 +467,7 @@ def test_top_level_keys_match_real(name, rel):
 
 
 @needs_mockups
-@pytest.mark.parametrize("name", ["ilo5", "ilo6"])
+@pytest.mark.parametrize("name", ["ilo5", "ilo6", "ilo7"])
 def test_bios_actions_match_real(name):
     gen = GEN[name]
     real = real_json(gen, "Systems/1/bios")
@@ -474,9 +481,56 @@ def test_bios_actions_match_real(name):
         real_sys["Actions"]["#ComputerSystem.Reset"]["ResetType@Redfish.AllowableValues"]
 
 
+@needs_mockups
+def test_ilo7_shapes_match_real():
+    """What sets iLO 7 apart, checked value by value against the real iLO 7 tree."""
+    t = Tree(tree_of("ilo7"))
+    root, real_root = t.get("/redfish/v1/"), real_json(7, "")
+    manager, real_manager = t.get("/redfish/v1/Managers/1/"), real_json(7, "Managers/1")
+    system, real_system = systems_of(t)[0], real_json(7, "Systems/1")
+    fw_pattern = r"\d+\.\d+\.\d+ [A-Z][a-z]{2} \d{1,2} \d{4}"
+    assert re.fullmatch(fw_pattern, real_manager["FirmwareVersion"]) and re.fullmatch(fw_pattern, manager["FirmwareVersion"])
+    assert manager["Model"] == real_manager["Model"] == "iLO 7"
+    ours_type, real_type = (r["Oem"]["Hpe"]["Manager"][0]["ManagerType"] for r in (root, real_root))
+    assert ours_type == real_type == "iLO 7"
+    assert root["Oem"]["Hpe"]["Moniker"]["PRODGEN"] == real_root["Oem"]["Hpe"]["Moniker"]["PRODGEN"]
+    assert set(manager["Oem"]["Hpe"]["Firmware"]["Current"]) <= set(real_manager["Oem"]["Hpe"]["Firmware"]["Current"])
+    for ours, real in ((system["Model"], real_system["Model"]), (root["Product"], real_root["Product"])):
+        assert ours.startswith("HPE ProLiant Compute ") and real.startswith(ours)
+    # standard BootOptions and BootProgress, no BootSources
+    assert system["Boot"]["BootOptions"] and real_system["Boot"]["BootOptions"]
+    option = t.get(t.get(system["Boot"]["BootOptions"]["@odata.id"])["Members"][0]["@odata.id"])
+    assert option["BootOptionReference"] in system["Boot"]["BootOrder"]
+    assert set(system["BootProgress"]) == set(real_system["BootProgress"])
+    # schemas under SchemaStore
+    for tree_root, getter in ((root, t.get), (real_root, None)):
+        coll = getter(tree_root["JsonSchemas"]["@odata.id"]) if getter else real_json(7, "JsonSchemas")
+        first = coll["Members"][0]["@odata.id"]
+        schema_file = getter(first) if getter else real_json(7, first[len("/redfish/v1/"):])
+        assert schema_file["Location"][0]["Uri"].startswith("/redfish/v1/SchemaStore/en/")
+    # SecurityState
+    security = t.get(manager["Oem"]["Hpe"]["Links"]["SecurityService"]["@odata.id"])
+    real_security = real_json(7, "Managers/1/SecurityService")
+    assert security["SecurityState"] == real_security["SecurityState"]
+    assert security["SecurityState@Redfish.AllowableValues"] == real_security["SecurityState@Redfish.AllowableValues"]
+    # storage: DMTF only, drives in a storage-enclosure chassis contained by the server's
+    assert "SmartStorage" not in system["Oem"]["Hpe"]["Links"] and "BaseNetworkAdapters" not in json.dumps(system)
+    storage = t.get(t.get(system["Storage"]["@odata.id"])["Members"][0]["@odata.id"])
+    drive = t.get(storage["Drives"][0]["@odata.id"])
+    enclosure = t.get(drive["Links"]["Chassis"]["@odata.id"])
+    real_enclosure = real_json(7, "Chassis/DE00A000")
+    assert enclosure["ChassisType"] == real_enclosure["ChassisType"] == "StorageEnclosure"
+    assert norm(enclosure["Links"]["ContainedBy"]["@odata.id"]) == norm(real_enclosure["Links"]["ContainedBy"]["@odata.id"])
+    assert norm(t.get("/redfish/v1/Chassis/")["Members"][0]["@odata.id"]) == norm(system["Links"]["Chassis"][0]["@odata.id"])
+    # chassis: ThermalSubsystem, no PowerSubsystem, like the real one
+    chassis, real_chassis = t.get("/redfish/v1/Chassis/1/"), real_json(7, "Chassis/1")
+    for key in ("Power", "Thermal", "ThermalSubsystem", "PowerSubsystem"):
+        assert (key in chassis) == (key in real_chassis), key
+
+
 # --- end to end: the engine serves the profiles ----------------------------------------------
 
-@pytest.mark.parametrize("name,options", [("ilo4", {}), ("ilo5", {}), ("ilo6", {}), ("moonshot", {"systems": 3})])
+@pytest.mark.parametrize("name,options", [("ilo4", {}), ("ilo5", {}), ("ilo6", {}), ("ilo7", {}), ("moonshot", {"systems": 3})])
 def test_engine_serves_profile(sim, name, options):
     """Login, BIOS PATCH, reset, deferred validation: the engine finds everything by links."""
     from simclient import FAST, Client  # pylint: disable=import-outside-toplevel

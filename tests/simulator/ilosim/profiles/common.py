@@ -82,13 +82,24 @@ _TYPES = {
     "SecureBoot": ("1.0.0", "1.0.0", "1.1.0"),
     "NetworkAdapter": (None, "1.5.0", "1.9.0"),
     "NetworkAdapterCollection": (None, None, None),
+    "JsonSchemaFile": (None, "1.0.4", "1.0.4"),
+    "JsonSchemaFileCollection": (None, None, None),
+    "DriveCollection": (None, None, None),
+}
+
+
+# iLO 7 (1.14, Gen12) versions where they differ from iLO 6, as the real iLO 7 tree shows them.
+_TYPES_ILO7 = {
+    "ComputerSystem": "1.18.0", "Chassis": "1.23.0", "Bios": "1.2.3", "BootOption": "1.0.1", "Storage": "1.15.0",
+    "StorageController": "1.7.0", "ThermalSubsystem": "1.3.2", "Drive": "1.17.0",
 }
 
 
 def otype(name, gen):
-    """``@odata.type`` for a DMTF resource name on generation ``gen``."""
+    """``@odata.type`` for a DMTF resource name on generation ``gen`` (iLO 7 = iLO 6 unless listed)."""
     versions = _TYPES.get(name, (None, None, None))
-    ver = versions[gen - 4] or next((v for v in versions if v), None)
+    ver = _TYPES_ILO7.get(name) if gen >= 7 else None
+    ver = ver or versions[min(gen, 6) - 4] or next((v for v in versions if v), None)
     if ver is None:
         return "#%s.%s" % (name, name)
     return "#%s.v%s.%s" % (name, ver.replace(".", "_"), name)
@@ -193,6 +204,7 @@ class Builder:  # pylint: disable=too-many-public-methods
         self.registry_defaults = registries.bios_defaults(spec.gen)
         self.system_uris = []
         self.chassis_uris = []
+        self.enclosure_uris = []  # storage enclosures (iLO 7): listed after the server chassis
 
     # --- primitives ------------------------------------------------------------------------
 
@@ -235,7 +247,7 @@ class Builder:  # pylint: disable=too-many-public-methods
             "DefaultLanguage": "en",
             "FQDN": "ilo%s.example.net" % self.serial.lower(),
             "HostName": "ILO" + self.serial,
-            "Languages": [{"Language": "en", "TranslationName": "English", "Version": self.s.ilo_version}],
+            "Languages": [{"Language": "en", "TranslationName": "English", "Version": ".".join(self.s.ilo_version.split(".")[:2])}],
             "ManagerFirmwareVersion": self.s.ilo_version,
             "ManagerType": "iLO %d" % g,
             "Status": {"Health": "OK"},
@@ -267,6 +279,9 @@ class Builder:  # pylint: disable=too-many-public-methods
             "UUID": self.ids.uuid("root"),
             "Vendor": "HPE" if g >= 5 else "HP",
         }
+        if g >= 7:
+            body["JsonSchemas"] = ref(R + "JsonSchemas/")
+            self.json_schemas()
         if g >= 5:
             body["ProtocolFeaturesSupported"] = {
                 "ExpandQuery": {"ExpandAll": False, "Levels": True, "Links": False, "MaxLevels": 1, "NoLinks": True},
@@ -281,6 +296,16 @@ class Builder:  # pylint: disable=too-many-public-methods
         self.res(R, "HPE RESTful Root Service", "ServiceRoot", rid="RootService", **body)
 
     # --- systems --------------------------------------------------------------------------
+
+    def ip_version(self):
+        """Intelligent Provisioning version shipped with this generation."""
+        return {4: "2.70.2", 5: "3.76.2", 6: "3.40.6", 7: "5.00.7"}.get(self.gen, "3.40.6")
+
+    def ilo_firmware(self):
+        """``Managers/1.FirmwareVersion``: "iLO 6 v1.66" up to iLO 6, "1.14.00 May 28 2025" on iLO 7."""
+        if self.gen >= 7:
+            return "%s %s" % (self.s.ilo_version, self.s.ilo_date)
+        return "iLO %d v%s" % (self.gen, self.s.ilo_version)
 
     def reset_types(self):
         if self.gen == 4:
@@ -315,14 +340,14 @@ class Builder:  # pylint: disable=too-many-public-methods
                      "EthernetInterfaces": ref(base + "EthernetInterfaces/")}
         if g <= 5 and s.smart_storage:
             oem_links["SmartStorage"] = ref(base + "SmartStorage/")
-        if g == 6:
+        if g >= 6:
             del oem_links["NetworkAdapters"]
         oem = {
             "Actions": oem_actions,
             "Bios": bios_ver,
             "DeviceDiscoveryComplete": {"AMSDeviceDiscovery": "NoAMS", "DeviceDiscovery": "vMainDeviceDiscoveryComplete",
                                         "SmartArrayDiscovery": "Complete"},
-            "IntelligentProvisioningVersion": "3.76.2" if g == 5 else ("3.40.6" if g == 6 else "2.70.2"),
+            "IntelligentProvisioningVersion": self.ip_version(),
             "PostState": "FinishedPost",
             "PowerAllocationLimit": s.psus * s.psu_watts,
             "PowerAutoOn": "Restore",
@@ -392,6 +417,8 @@ class Builder:  # pylint: disable=too-many-public-methods
             "SystemType": "Physical",
             "UUID": self.ids.uuid("system/%s" % sid),
         }
+        if g >= 7:
+            body["BootProgress"] = {"LastBootTimeSeconds": 0, "LastState": "OSRunning"}
         if g >= 5:
             body["SecureBoot"] = ref(base + "SecureBoot/")
             body["Storage"] = ref(base + "Storage/")
@@ -554,7 +581,7 @@ class Builder:  # pylint: disable=too-many-public-methods
         if "TpmState" in values:
             values["TpmState"] = "PresentEnabled"
         if "TpmChipId" in values:
-            values["TpmChipId"] = {5: "STMicroGen10Plus", 6: "STMicroGen11"}.get(self.gen, "None")
+            values["TpmChipId"] = {5: "STMicroGen10Plus", 6: "STMicroGen11", 7: "STMicroGen12"}.get(self.gen, "None")
         if "TimeZone" in values:
             values["TimeZone"] = "Unspecified"
         return values
@@ -618,10 +645,17 @@ class Builder:  # pylint: disable=too-many-public-methods
         sid = "DE00A000"
         st = base + "Storage/%s/" % sid
         drives = []
+        # iLO 7 lists drives under a storage-enclosure chassis (Chassis/DE00A000/Drives/N), iLO 5/6 under Storage.
+        drive_base = R + "Chassis/%s/Drives/" % sid if self.gen >= 7 else st + "Drives/"
         for n in range(s.drives):
-            uri = st + "Drives/%d/" % n
+            uri = drive_base + "%d/" % n
             drives.append(uri)
-            self.res(uri, "Drive %d" % n, "Drive", **self._drive_body(base, n, "Port=1I:Box=1:Bay=%d" % (n + 1)))
+            body = self._drive_body(base, n, "Port=1I:Box=1:Bay=%d" % (n + 1))
+            if self.gen >= 7:
+                body["Links"] = {"Storage": ref(st), "Chassis": ref(R + "Chassis/%s/" % sid), "Volumes": []}
+            self.res(uri, "Drive %d" % n, "Drive", **body)
+        if self.gen >= 7:
+            self.storage_enclosure(sid, st, drives)
         vol = st + "Volumes/1/"
         if s.drives:
             self.res(vol, "Logical Drive 1", "Volume", CapacityBytes=s.drive_gb * 1000 ** 3, RAIDType="RAID1" if s.drives > 1 else "RAID0",
@@ -635,15 +669,30 @@ class Builder:  # pylint: disable=too-many-public-methods
                 "SupportedRAIDTypes": ["RAID0", "RAID1", "RAID5", "RAID6", "RAID10"]}
         body = {"Drives": [ref(d) for d in drives], "Volumes": ref(st + "Volumes/"),
                 "Status": {"Health": "OK", "HealthRollup": "OK", "State": "Enabled"}}
-        if self.gen == 6:
+        if self.gen >= 6:
             body["Controllers"] = ref(st + "Controllers/")
             self.res(st + "Controllers/0/", s.controller, "StorageController", **ctrl)
             self.coll(st + "Controllers/", "StorageControllerCollection", "Storage Controllers", [st + "Controllers/0/"])
         else:
             ctrl.update({"@odata.id": st + "#/StorageControllers/0", "MemberId": "0"})
             body["StorageControllers"] = [ctrl]
+        if self.gen >= 7:
+            body["Links"] = {"Enclosures": [ref(R + "Chassis/%s/" % sid)]}
         self.res(st, s.controller, "Storage", **body)
         self.coll(base + "Storage/", "StorageCollection", "Storage", [st])
+
+    def storage_enclosure(self, cid, storage_uri, drives):
+        """A drive backplane as its own chassis, contained by the server's (iLO 7)."""
+        base = R + "Chassis/%s/" % cid
+        self.enclosure_uris.append(base)
+        self.coll(base + "Drives/", "DriveCollection", "Drives", drives)
+        self.res(base, "2 SFF 24G x4NVMe/SAS UBM10 BC BP", "Chassis", ChassisType="StorageEnclosure",
+                 Drives=ref(base + "Drives/"), Manufacturer="HPE", Model="2 SFF 24G x4NVMe/SAS UBM10 BC BP",
+                 PartNumber="P69610-001", SerialNumber=self.ids.serial("PYHGV", 14),
+                 Links={"ContainedBy": ref(R + "Chassis/1/"), "Storage": [ref(storage_uri)]},
+                 Location={"PartLocation": {"ServiceLabel": "Slot=14:Port=2:Box=1", "LocationType": "Backplane",
+                                            "LocationOrdinalValue": 1}},
+                 Status={"Health": "OK", "State": "Enabled"})
 
     def smart_storage(self, base):
         s = self.s
@@ -760,6 +809,8 @@ class Builder:  # pylint: disable=too-many-public-methods
             self.chassis_network_adapters(base)
         if g == 6:
             body["PowerSubsystem"] = ref(base + "PowerSubsystem/")
+        if g >= 6:
+            # iLO 7 (1.14) links ThermalSubsystem but no PowerSubsystem from the server chassis.
             body["ThermalSubsystem"] = ref(base + "ThermalSubsystem/")
             body["EnvironmentalClass"] = "A2"
         if g == 4:
@@ -817,9 +868,11 @@ class Builder:  # pylint: disable=too-many-public-methods
                   "Status": {"Health": "OK", "State": "Enabled"}} for i, (n, ctx, r, c, f) in enumerate(sensors)]
         self.res(base + "Thermal/", "Thermal", "Thermal", Fans=fans, Temperatures=temps)
         if self.gen == 6:
-            self.subsystems(base, temps)
+            self.power_subsystem(base)
+        if self.gen >= 6:
+            self.thermal_subsystem(base, temps)
 
-    def subsystems(self, base, temps):
+    def power_subsystem(self, base):
         s = self.s
         ps = base + "PowerSubsystem/"
         members = []
@@ -833,6 +886,9 @@ class Builder:  # pylint: disable=too-many-public-methods
         self.coll(ps + "PowerSupplies/", "PowerSupplyCollection", "Power Supplies", members)
         self.res(ps, "Power Subsystem", "PowerSubsystem", rid="PowerSubsystem", CapacityWatts=s.psus * s.psu_watts,
                  PowerSupplies=ref(ps + "PowerSupplies/"), Status={"Health": "OK", "State": "Enabled"})
+
+    def thermal_subsystem(self, base, temps):
+        s = self.s
         ts = base + "ThermalSubsystem/"
         fans = []
         for i in range(1, s.fans + 1):
@@ -852,10 +908,14 @@ class Builder:  # pylint: disable=too-many-public-methods
         g, s = self.gen, self.s
         base = R + "Managers/%s/" % mid
         slash = "/" if g in (4, 5) else ""
-        fw = "iLO %d v%s" % (g, s.ilo_version)
+        fw = self.ilo_firmware()
         oem_links = {"LicenseService": ref(base + "LicenseService/")}
-        oem = {"Firmware": {"Current": {"Date": s.ilo_date, "DebugBuild": False, "MajorVersion": int(s.ilo_version.split(".")[0]),
-                                        "MinorVersion": int(s.ilo_version.split(".")[1]), "VersionString": fw}},
+        current = {"Date": s.ilo_date, "DebugBuild": False, "MajorVersion": int(s.ilo_version.split(".")[0]),
+                   "MinorVersion": int(s.ilo_version.split(".")[1]), "VersionString": fw}
+        if g >= 7:
+            build = int(s.ilo_version.split(".")[2]) if s.ilo_version.count(".") >= 2 else 0
+            current.update({"BuildNumber": build, "BuildNumberString": str(build), "ReleaseBuild": True})
+        oem = {"Firmware": {"Current": current},
                "IdleConnectionTimeoutMinutes": 30, "RIBCLEnabled": True, "WebGuiEnabled": True, "VirtualNICEnabled": g >= 5,
                "License": {"LicenseKey": "XXXXX-XXXXX-XXXXX-XXXXX-%s" % self.ids.serial("", 5),
                            "LicenseString": "iLO Advanced", "LicenseType": "Perpetual"}}
@@ -864,6 +924,9 @@ class Builder:  # pylint: disable=too-many-public-methods
                             "UpdateService": {"href": base + "UpdateService/"}}
         else:
             oem["Links"] = oem_links
+        if g >= 7:
+            oem_links["SecurityService"] = ref(base + "SecurityService/")
+            self.security_service(base + "SecurityService/")
         body = {
             "Actions": {"#Manager.Reset": {"target": base + "Actions/Manager.Reset" + slash}},
             "CommandShell": {"ConnectTypesSupported": ["SSH", "Oem"], "MaxConcurrentSessions": 9, "ServiceEnabled": True},
@@ -901,6 +964,28 @@ class Builder:  # pylint: disable=too-many-public-methods
                      rid="UpdateService", State="Idle", ProgressPercent=0,
                      Actions={"#HpiLOFirmwareUpdate.InstallFromURI": {"target": base + "UpdateService/Actions/Oem/Hp/HpiLOFirmwareUpdate.InstallFromURI/"}})
         return base
+
+    def security_service(self, uri):
+        """iLO 7's security state: SecureStandard or FIPS (iLO 5/6's Production and HighSecurity are gone)."""
+        self.res(uri, "Security Service", "#HpeSecurityService.v2_7_0.HpeSecurityService", rid="SecurityService",
+                 SecurityState="SecureStandard", **{"SecurityState@Redfish.AllowableValues": ["SecureStandard", "FIPS"]},
+                 TLSVersion={"TLS1_2": "Enabled", "TLS1_3": "Enabled"}, CurrentCipher="ECDHE-RSA-AES256-GCM-SHA384",
+                 LoginSecurityBanner={"IsEnabled": False, "SecurityMessage": ""})
+
+    def json_schemas(self):
+        """``JsonSchemas`` with files in ``SchemaStore`` (iLO 7 spelling) for a few schemas."""
+        coll = R + "JsonSchemas/"
+        members = []
+        for name, version in (("ComputerSystem", "1.18.0"), ("Bios", "1.2.3"), ("Manager", "1.19.1")):
+            uri = coll + "%s/" % name
+            store = R + "SchemaStore/en/%s.json/" % name
+            members.append(uri)
+            full = "#%s.v%s.%s" % (name, version.replace(".", "_"), name)
+            self.res(uri, "%s Schema Definition File" % name, "JsonSchemaFile", Description="Schema Definition File for %s" % name,
+                     Languages=["en"], Location=[{"Language": "en", "Uri": store}], Schema=full)
+            self.tree[store] = {"$id": "http://redfish.dmtf.org/schemas/v1/%s.v%s.json" % (name, version.replace(".", "_")),
+                                "$ref": full, "@odata.id": store, "title": full, "definitions": {}}
+        self.coll(coll, "JsonSchemaFileCollection", "Schema Repository", members, Description="Schema Repository")
 
     def manager_ethernet(self, base):
         mac = self.ids.mac("94:40:c9")
@@ -987,13 +1072,13 @@ class Builder:  # pylint: disable=too-many-public-methods
 
     def firmware_items(self):
         s = self.s
-        items = [("iLO %d" % self.gen, "iLO %d v%s" % (self.gen, s.ilo_version), "System Board"),
+        items = [("iLO %d" % self.gen, self.ilo_firmware(), "System Board"),
                  ("System ROM", s.bios_version, "System Board"),
                  ("Redundant System ROM", "%s v1.50 (05/21/2018)" % s.bios_family, "System Board"),
                  ("Intelligent Platform Abstraction Data", "13.2.0 Build 31", "System Board"),
                  ("System Programmable Logic Device", "0x31", "System Board"),
                  ("Power Management Controller Firmware", "1.0.8", "System Board"),
-                 ("Intelligent Provisioning", "3.76.2" if self.gen == 5 else "3.40.6", "System Board"),
+                 ("Intelligent Provisioning", self.ip_version(), "System Board"),
                  (s.controller, "52.22.3-4650", "Slot 0")]
         items += [(nic, "20.24.41", "Slot %d" % i) for i, (nic, _p) in enumerate(s.nics, start=1)]
         items += [("Power Supply Firmware", "1.00", "Bay %d" % i) for i in range(1, s.psus + 1)]
@@ -1038,7 +1123,7 @@ class Builder:  # pylint: disable=too-many-public-methods
         store = R + "RegistryStore/registries/en/"
         bios_name = self.s.bios_registry
         members = []
-        versions = {4: ("1.0.10", "2.1.0"), 5: ("1.18.0", "2.25.1"), 6: ("1.18.0", "2.30.1")}[g]
+        versions = {4: ("1.0.10", "2.1.0"), 5: ("1.18.0", "2.25.1"), 6: ("1.18.0", "2.30.1"), 7: ("1.18.0", "2.31.1")}[g]
         for prefix, version in zip(("Base", "iLO"), versions):
             file_uri = reg + "%s/" % prefix
             body_uri = store + "%s.json/" % prefix
@@ -1125,6 +1210,7 @@ def build_tree(spec, systems=None):
     for cid in chassis_ids:
         members = [R + "Systems/%s/" % sid for sid, c in systems if c == cid]
         b.chassis(cid, members, manager_uri, serial=b.serial if len(systems) == 1 else b.ids.serial(spec.serial_prefix))
+    b.chassis_uris.extend(b.enclosure_uris)
     b.manager("1", system_uris, R + "Chassis/%s/" % chassis_ids[0])
     b.coll(R + "Systems/", "ComputerSystemCollection", "Computer Systems", system_uris, Description="Computer Systems view")
     b.coll(R + "Chassis/", "ChassisCollection", "Chassis Collection", b.chassis_uris, Description="Computer System Chassis View")
