@@ -15,6 +15,15 @@ Restart a server and wait until POST has finished (what ``ilo_bios_settings`` ne
     # result['after'] == {'power_state': 'On', 'post_state': 'FinishedPost'}
     # result['reset_types'] == ['ForceRestart'] (or ['On'] when the server was Off)
 
+A restart is only reported done once the service shows it happened: PowerState left On, PostState
+left and reached ``FinishedPost``, or ``LastResetTime``/``BootProgress`` changed. A service that
+reports none of PostState, LastResetTime and BootProgress can only show a power transition; when
+none is seen within ``EVIDENCE_GRACE`` seconds the result says ``reset_confirmed: false`` and
+``Power.warnings`` explains why (the modules pass it on as an Ansible warning).
+
+``wait_for='post_complete'`` waits whenever POST has not finished, from any start state: ``on``
+while the server is On but still in POST waits (and sends nothing).
+
 ``ensure()`` raises :class:`IloPowerTimeout` (an IloWaitTimeout from errors.py; ``.result`` holds what was sent
 and the last state seen) when the server does not get there within ``wait_timeout``, and
 :class:`IloValidationError` (nothing sent) when the service does not advertise what the
@@ -68,6 +77,8 @@ RESTARTS = ('restarted', 'graceful_restarted', 'cold_booted')
 FORCE = {'graceful_off': 'off', 'graceful_restarted': 'restarted'}
 ACTION_NAMES = {'reset': 'ComputerSystem.Reset', 'oem_reset': 'SystemReset', 'button': 'PowerButton'}
 STEADY_POST = ('FinishedPost',)
+# Seconds to look for a power transition after a restart on a service that reports no other sign of it.
+EVIDENCE_GRACE = 10.0
 
 
 class Power:
@@ -77,12 +88,14 @@ class Power:
     ``poll_initial`` seconds and grows by half each time up to ``poll_max``.
     """
 
-    def __init__(self, service, system_uri, clock=None, sleep=None, poll_initial=0.2, poll_max=5.0):
+    def __init__(self, service, system_uri, clock=None, sleep=None, poll_initial=0.2, poll_max=5.0, evidence_grace=EVIDENCE_GRACE):
         self.service = service
         self.client = service.client
         self.system_uri = system_uri
         self.poller = Poller(clock=clock, sleep=sleep, initial=poll_initial, maximum=poll_max)
         self.clock = self.poller.clock
+        self.evidence_grace = float(evidence_grace)
+        self.warnings = []  # sentences for the module to pass on as warnings
         self._actions = None
 
     # ------------------------------------------------------------------ reading
@@ -92,9 +105,35 @@ class Power:
 
     def status(self, fresh=True):
         """``{'power_state': 'On'|'Off'|..., 'post_state': 'FinishedPost'|...|None}`` (None: not reported)."""
+        return self.observe(fresh)[0]
+
+    def observe(self, fresh=True):
+        """``(status(), marks)``: ``marks`` are what changes at each reset, None where not reported:
+        ``last_reset`` (``LastResetTime``) and ``boot_progress`` (``BootProgress`` LastState, LastStateTime,
+        LastBootTimeSeconds)."""
         body = self.system(fresh=fresh)
         post = self.service.oem(body).get('PostState')
-        return {'power_state': body.get('PowerState') or body.get('Power'), 'post_state': post}
+        progress = body.get('BootProgress')
+        marks = {'last_reset': body.get('LastResetTime'),
+                 'boot_progress': (progress.get('LastState'), progress.get('LastStateTime'), progress.get('LastBootTimeSeconds'))
+                 if isinstance(progress, dict) else None}
+        return {'power_state': body.get('PowerState') or body.get('Power'), 'post_state': post}, marks
+
+    @staticmethod
+    def reports_resets(status, marks):
+        """True when the service reports something besides PowerState that changes at a reset."""
+        return status.get('post_state') is not None or any(v is not None for v in marks.values())
+
+    @staticmethod
+    def shows_reset(before, before_marks, status, marks):
+        """True when ``status``/``marks`` prove a reset since ``before``: power left On, PostState moved
+        into POST, or LastResetTime/BootProgress changed."""
+        if status.get('power_state') != 'On':
+            return True
+        post = status.get('post_state')
+        if before.get('post_state') is not None and post is not None and post != before.get('post_state') and post not in STEADY_POST:
+            return True
+        return any(marks[k] is not None and before_marks.get(k) is not None and marks[k] != before_marks[k] for k in marks)
 
     # ------------------------------------------------------------------ capabilities
 
@@ -232,7 +271,7 @@ class Power:
                 raise IloValidationError('force_after (%s s) must be at least 0 and less than wait_timeout (%s s).' % (force_after, wait_timeout))
 
         started = self.clock()
-        before = self.status(fresh=False)
+        before, before_marks = self.observe(fresh=False)
         result = {'changed': False, 'state': state, 'system_uri': self.system_uri, 'reset_types': [], 'forced': False,
                   'before': before, 'after': dict(before), 'elapsed': 0.0, 'waited': False}
 
@@ -258,6 +297,9 @@ class Power:
         result['changed'] = True
         if state == 'on' and not is_off:
             result['changed'] = False
+            if wait and wait_for == 'post_complete' and before['post_state'] not in STEADY_POST:
+                # Already On but still in POST (or resetting): nothing to send, but POST must finish.
+                return self._wait_for_post(result, started, wait_timeout, check_mode)
             return self._finish(result, started)
 
         if check_mode:
@@ -269,34 +311,66 @@ class Power:
 
         sent_at = self.clock()
         result['reset_types'].append(self.send(*step))
-        transition = transition and before['post_state'] is not None
         if goal is None or not (wait or force_step):
             result['after'] = self.status()
             return self._finish(result, started)
 
         deadline = sent_at + wait_timeout
+        # Without PostState, LastResetTime or BootProgress only a power transition can show the reset:
+        # look for one for evidence_grace seconds, then stop waiting for it and say so.
+        grace = None if not transition or self.reports_resets(before, before_marks) else sent_at + self.evidence_grace
+        watch = {'before': before, 'marks': before_marks, 'grace': grace, 'seen': not transition, 'unconfirmed': False}
         if force_step is not None:
             # First give the OS until force_after to honour the graceful request (power state reached).
-            reached, last = self._wait(goal, 'power', min(deadline, sent_at + force_after), transition)
+            reached, last = self._wait(goal, 'power', min(deadline, sent_at + force_after), watch)
             if reached:
-                transition = False
+                watch['seen'] = True
             else:
                 result['forced'] = True
                 result['reset_types'].append(self.send(*force_step))
             if wait or not reached:
-                reached, last = self._wait(goal, wait_for if wait else 'power', deadline, transition)
+                reached, last = self._wait(goal, wait_for if wait else 'power', deadline, watch)
         else:
-            reached, last = self._wait(goal, wait_for, deadline, transition)
+            reached, last = self._wait(goal, wait_for, deadline, watch)
+        result['after'] = last
+        result['waited'] = True
+        if transition:
+            result['reset_confirmed'] = watch['seen'] and not watch['unconfirmed']
+            if watch['unconfirmed']:
+                self.warnings.append(
+                    '%s reports no PostState, LastResetTime or BootProgress, and its PowerState stayed %s for %.0f s after '
+                    '%s was accepted: nothing shows that the server restarted. Check the server; the result says '
+                    'reset_confirmed: false.' % (self.system_uri, last.get('power_state'), self.evidence_grace,
+                                                 ', '.join(result['reset_types'])))
+        self._finish(result, started)
+        if not reached:
+            if not watch['seen']:
+                what = 'any sign of the reset (PowerState stayed On, PostState, LastResetTime and BootProgress did not change)'
+            elif wait_for == 'post_complete' and goal == 'On':
+                what = 'POST to finish'
+            else:
+                what = 'power state %s' % goal
+            self._timeout(result, wait_timeout, what, last)
+        return result
+
+    def _wait_for_post(self, result, started, wait_timeout, check_mode):
+        """``on`` + ``post_complete`` on a server that is On but not done with POST: wait, send nothing."""
+        if check_mode:
+            result['after'] = dict(result['before'], post_state=STEADY_POST[0])
+            return self._finish(result, started)
+        reached, last = self._wait('On', 'post_complete', started + wait_timeout, None)
         result['after'] = last
         result['waited'] = True
         self._finish(result, started)
         if not reached:
-            what = 'POST to finish' if wait_for == 'post_complete' and goal == 'On' else 'power state %s' % goal
-            raise IloPowerTimeout(
-                'Timed out after %.1f s waiting for %s on %s (sent %s). Last seen: PowerState %s, PostState %s.'
-                % (wait_timeout, what, self.system_uri, ', '.join(result['reset_types']),
-                   last.get('power_state'), last.get('post_state') or 'not reported'), result)
+            self._timeout(result, wait_timeout, 'POST to finish', last)
         return result
+
+    def _timeout(self, result, wait_timeout, what, last):
+        raise IloPowerTimeout(
+            'Timed out after %.1f s waiting for %s on %s (sent %s). Last seen: PowerState %s, PostState %s.'
+            % (wait_timeout, what, self.system_uri, ', '.join(result['reset_types']) or 'nothing',
+               last.get('power_state'), last.get('post_state') or 'not reported'), result)
 
     def _finish(self, result, started):
         result['elapsed'] = round(self.clock() - started, 2)
@@ -307,17 +381,23 @@ class Power:
             return False
         return goal == 'Off' or wait_for != 'post_complete' or status.get('post_state') in STEADY_POST
 
-    @staticmethod
-    def in_transition(status):
-        """True when the status shows a reset under way (not On in a finished POST)."""
-        return status.get('power_state') != 'On' or status.get('post_state') not in STEADY_POST
+    def _wait(self, goal, wait_for, deadline, watch):
+        """Poll until ``goal`` is reached or the deadline; returns ``(reached, last status)``.
 
-    def _wait(self, goal, wait_for, deadline, transition):
-        """Poll until ``goal`` is reached (after a transition was seen, when asked) or the deadline."""
-        seen = [not transition]
+        ``watch`` (None: no reset to see) holds ``before``/``marks`` (the state before the request),
+        ``seen`` (the reset was shown) and ``grace`` (the time after which, on a service that reports
+        nothing but PowerState, the wait goes on without proof, marking ``unconfirmed``).
+        """
+        def done(observed):
+            status, marks = observed
+            if watch is not None and not watch['seen']:
+                if self.shows_reset(watch['before'], watch['marks'], status, marks):
+                    watch['seen'] = True
+                elif watch['grace'] is not None and self.clock() >= watch['grace']:
+                    watch['seen'] = watch['unconfirmed'] = True
+                else:
+                    return False
+            return self.reached(status, goal, wait_for)
 
-        def done(status):
-            seen[0] = seen[0] or self.in_transition(status)
-            return seen[0] and self.reached(status, goal, wait_for)
-
-        return self.poller.wait(lambda: self.status(fresh=True), done, deadline)
+        reached, last = self.poller.wait(lambda: self.observe(fresh=True), done, deadline)
+        return reached, last[0]

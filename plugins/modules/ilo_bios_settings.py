@@ -379,8 +379,12 @@ class IloBiosSettingsModule(IloModule):
                 self.module.warn('%s advertises no graceful restart; a forced restart (ForceRestart) was sent instead.' % bios.system_uri)
         if force_after is not None and force_after >= p['wait_timeout']:
             force_after = max(0, p['wait_timeout'] - 1)
-        self.result['power'] = power.ensure(state, wait=True, wait_for='post_complete', wait_timeout=p['wait_timeout'],
-                                            force_after=force_after)
+        try:
+            self.result['power'] = power.ensure(state, wait=True, wait_for='post_complete', wait_timeout=p['wait_timeout'],
+                                                force_after=force_after)
+        finally:
+            for warning in power.warnings:
+                self.module.warn(warning)
         applied, failed = bios.verify_applied(expected)
         self.result['messages'].extend(bios.settings_result[1])
         self.result['applied'] = applied

@@ -62,10 +62,14 @@ options:
     default: true
   wait_for:
     description:
-      - V(power) waits for the power state (On or Off). After a restart it waits until the reset was seen (the iLO
-        PostState left C(FinishedPost)) and the power is On again; the server may still be in POST.
+      - V(power) waits for the power state (On or Off). After a restart it waits until the reset was seen and the
+        power is On again; the server may still be in POST. A reset is seen when PowerState leaves On, the iLO
+        PostState enters POST, or C(LastResetTime) or C(BootProgress) changes. A service that reports none of
+        PostState, C(LastResetTime) and C(BootProgress) can only show a power transition; when none shows within
+        10 seconds the task returns with RV(reset_confirmed=false) and a warning instead of a silent success.
       - V(post_complete) also waits until the iLO PostState is C(FinishedPost), as needed before changing boot
-        order or reading BIOS settings results. Needs an iLO (a service that reports PostState).
+        order or reading BIOS settings results, whatever the start state: O(state=on) on a server that is On but
+        still in POST sends nothing and waits for POST to finish. Needs an iLO (a service that reports PostState).
       - Ignored for states that end Off and for V(nmi).
     type: str
     choices: [power, post_complete]
@@ -196,6 +200,14 @@ elapsed:
   returned: always
   type: float
   sample: 41.3
+reset_confirmed:
+  description:
+    - For a restart that was waited for, whether the service showed that the reset happened (see O(wait_for)).
+      V(false) only on a service that reports no PostState, LastResetTime or BootProgress and whose PowerState
+      stayed On; a warning says so.
+  returned: when a restart was sent and waited for
+  type: bool
+  sample: true
 waited:
   description: Whether the task waited for the state to be reached.
   returned: always
@@ -228,6 +240,9 @@ class IloPowerModule(IloModule):
         except IloPowerTimeout as exc:
             self.result.update(exc.result)
             raise
+        finally:
+            for warning in power.warnings:
+                self.module.warn(warning)
         self.result.update(result)
         if self.module._diff:
             self.result['diff'] = {'before': dict(result['before']), 'after': dict(result['after'])}

@@ -54,6 +54,9 @@ def handle(ilo, method, path, data):
                 return _reply(200, ilo.set_config(payload))
         if key == "/_sim/state" and method == "GET":
             return _reply(200, ilo.state())
+        if key == "/_sim/state" and method == "POST":
+            return _reply(200, ilo.set_state(payload.get("system", "1"), payload.get("power_state"), payload.get("post_state"),
+                                             payload.get("finish_post_s")))
     except (ValueError, TypeError) as exc:
         return _reply(400, {"error": str(exc)})
     return _reply(404, {"error": "no control endpoint %s %s" % (method, key)})

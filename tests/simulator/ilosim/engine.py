@@ -39,6 +39,12 @@ DEFAULT_CONFIG = {
     "seed": 0,
 }
 DEFAULT_USERS = {"Administrator": "password"}
+# PostState values of a server that is On and still in POST: a tree captured then finishes its POST.
+IN_POST = ("Reset", "InPost", "InPostDiscoveryStart", "InPostDiscoveryComplete")
+# DMTF BootProgress.LastState for each PostState the engine walks through.
+BOOT_PROGRESS = {"PowerOff": "None", "Reset": "None", "InPost": "PrimaryProcessorInitializationStarted",
+                 "InPostDiscoveryStart": "PCIResourceConfigStarted",
+                 "InPostDiscoveryComplete": "SystemHardwareInitializationComplete", "FinishedPost": "OSBootStarted"}
 FAULT_KINDS = ("http_500", "http_503", "drop", "slow", "etag_412", "not_ready", "expire_sessions", "reject_bios_attribute")
 REQUEST_FAULTS = ("http_500", "http_503", "drop", "slow", "etag_412", "not_ready")
 
@@ -414,6 +420,11 @@ class Ilo:
         self.faults = []
         self.systems = {info.key: SystemState(info) for info in self.tree.systems}
         self.active = set()
+        for state in self.systems.values():
+            if state.power == "On" and state.post in IN_POST:
+                # Captured (or set) in the middle of POST: like a real server, it finishes.
+                state.timeline = [(time.monotonic() + float(self.config["post_duration_s"]), "On", "FinishedPost", False)]
+                self.active.add(state)
         self.clear_requests()
         self.subscription_seq = 0
         self._apply_timing()
@@ -1059,6 +1070,33 @@ class Ilo:
         oem = dig(body, "Oem", state.info.oem)
         if isinstance(oem, dict):
             oem["PostState"] = post
+        # The DMTF signs of a reset, where the system has them: BootProgress and LastResetTime.
+        now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        if isinstance(body.get("BootProgress"), dict):
+            body["BootProgress"]["LastState"] = BOOT_PROGRESS.get(post, "OEM")
+            body["BootProgress"]["LastStateTime"] = now
+        if "LastResetTime" in body and post == "InPost":
+            body["LastResetTime"] = now
+
+    def set_state(self, system_id, power_state=None, post_state=None, finish_post_s=None):
+        """Put a system in a power/POST state at once (tests); ``finish_post_s``: seconds until POST finishes
+        (default: the configured ``post_duration_s`` when the state is On and in POST; null: never)."""
+        with self.lock:
+            self._advance()
+            matches = [s for s in self.systems.values() if s.info.id == str(system_id)]
+            if not matches:
+                raise ValueError("no system %r" % system_id)
+            state = matches[0]
+            power = power_state or state.power
+            post = post_state or ("FinishedPost" if power == "On" else "PowerOff")
+            self._set_power(state, power, post)
+            state.timeline = []
+            self.active.discard(state)
+            if power == "On" and post in IN_POST and finish_post_s != "never":
+                delay = float(self.config["post_duration_s"] if finish_post_s is None else finish_post_s)
+                state.timeline = [(time.monotonic() + delay, "On", "FinishedPost", False)]
+                self.active.add(state)
+            return {"power_state": state.power, "post_state": state.post}
 
     # ------------------------------------------------------------------ BIOS
     def _bios_current(self, state):

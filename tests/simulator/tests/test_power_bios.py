@@ -63,6 +63,36 @@ def test_off_on_and_invalid_operations(ilo5):
     assert power(ilo5) == ("On", "FinishedPost")
 
 
+def test_control_api_sets_a_state_and_post_finishes(ilo5):
+    """POST /_sim/state: a server On and in POST finishes after finish_post_s ("never": stays)."""
+    got = ilo5.sim("POST", "state", {"system": "1", "power_state": "On", "post_state": "InPost", "finish_post_s": 0.3})
+    assert got == {"power_state": "On", "post_state": "InPost"} and power(ilo5) == ("On", "InPost")
+    wait_for(ilo5, ("On", "FinishedPost"))
+    ilo5.sim("POST", "state", {"power_state": "On", "post_state": "InPostDiscoveryComplete", "finish_post_s": "never"})
+    time.sleep(0.5)
+    assert power(ilo5) == ("On", "InPostDiscoveryComplete")
+    ilo5.sim("POST", "state", {"power_state": "Off"})
+    assert power(ilo5) == ("Off", "PowerOff")
+    assert ilo5.sim("GET", "state")["systems"]["1"]["resets"] == []
+    resp = ilo5.http.request("POST", ilo5.url + "/_sim/state", json={"system": "9"}, timeout=10)
+    assert resp.status_code == 400 and "no system" in resp.text
+
+
+def test_boot_progress_and_last_reset_time_move_with_a_reset(sim):
+    """Where a system has BootProgress/LastResetTime (iLO 7, DMTF services), every reset changes them."""
+    from ilosim.profiles import ilo7  # pylint: disable=import-outside-toplevel
+    tree = ilo7.build()
+    tree[SYSTEM]["LastResetTime"] = "2025-07-19T23:05:00Z"
+    client = Client(sim(tree=tree, config=dict(FAST)))
+    before = client.get(SYSTEM).json()
+    assert reset(client, "ForceRestart").status_code == 200
+    wait_for(client, ("On", "FinishedPost"))
+    after = client.get(SYSTEM).json()
+    assert after["LastResetTime"] != before["LastResetTime"]
+    assert after["BootProgress"]["LastStateTime"] != before["BootProgress"].get("LastStateTime")
+    assert after["BootProgress"]["LastState"] == "OSBootStarted"
+
+
 def test_allowable_values_and_missing_parameter(ilo5):
     resp = reset(ilo5, "PowerCycle")
     assert resp.status_code == 400 and message_ids(resp) == ["Base.1.18.ActionParameterValueNotInList"]

@@ -10,6 +10,7 @@ and a plain DMTF Redfish tree), and against a small fake service with a fake clo
 from __future__ import annotations
 
 import copy
+import os
 
 import pytest
 
@@ -21,15 +22,16 @@ from ansible_collections.lightsout.ilo.plugins.module_utils.service import IloSe
 from ilotest import fresh  # pylint: disable=import-error
 
 USER, PASSWORD = 'Administrator', 'password'
+SHARED = os.environ.get('ILO_TEST_SHARED') or os.path.join(os.path.dirname(__file__), *(['..'] * 5), '..', 'shared')
 
 
 def connect(fleet):
     return RedfishClient(fleet.urls[0], username=USER, password=PASSWORD, ca_path=fleet.ca_path, auth='basic', environ={})
 
 
-def power_of(client, system_id=None):
+def power_of(client, system_id=None, **kwargs):
     service = IloService(client)
-    return Power(service, service.system_uri(system_id))
+    return Power(service, service.system_uri(system_id), **kwargs)
 
 
 def sim_state(fleet, system='1'):
@@ -42,7 +44,7 @@ def posts(fleet):
 
 # ---------------------------------------------------------------------- a plain DMTF service
 
-def dmtf_tree(allowed=None, action_info=False):
+def dmtf_tree(allowed=None, action_info=False, extra=None):
     """A minimal generic Redfish service: UUID system id, no Oem, no sessions (Basic auth only)."""
     sid = '8f3c1e2a-5b7d-4c9e-a1f0-2d4b6c8e0a13'
     system = '/redfish/v1/Systems/%s' % sid
@@ -54,6 +56,7 @@ def dmtf_tree(allowed=None, action_info=False):
         system: {'@odata.id': system, '@odata.type': '#ComputerSystem.v1_5_0.ComputerSystem', 'Id': sid, 'PowerState': 'On',
                  'Actions': {'#ComputerSystem.Reset': reset}},
     }
+    tree[system].update(extra or {})
     if action_info:
         info = system + '/ResetActionInfo'
         reset['@Redfish.ActionInfo'] = info
@@ -76,7 +79,7 @@ def dmtf(tmp_path_factory):
 def test_dmtf_on_off_restart_with_basic_auth_and_action_info(dmtf):
     fresh(dmtf)
     with connect(dmtf) as client:
-        power = power_of(client)
+        power = power_of(client, evidence_grace=0.5)
         assert power.system_uri.endswith(dmtf.sid)
         assert power.status() == {'power_state': 'On', 'post_state': None}
         assert power.supported_states() == ['on', 'off', 'graceful_off', 'restarted']
@@ -86,8 +89,14 @@ def test_dmtf_on_off_restart_with_basic_auth_and_action_info(dmtf):
         assert power.ensure('off')['changed'] is False
         on = power.ensure('on')
         assert on['reset_types'] == ['On'] and on['after']['power_state'] == 'On'
+        assert not power.warnings
         restart = power.ensure('restarted')
         assert restart['reset_types'] == ['ForceRestart'] and restart['after']['power_state'] == 'On'
+        # Nothing on this service can show the reset (no PostState, LastResetTime, BootProgress; PowerState stays On):
+        # said in a warning and in the result, never a silent success.
+        assert restart['reset_confirmed'] is False and restart['elapsed'] >= 0.5
+        assert len(power.warnings) == 1 and 'nothing shows that the server restarted' in power.warnings[0]
+        assert 'ForceRestart' in power.warnings[0] and 'reset_confirmed: false' in power.warnings[0]
     state = sim_state(dmtf, dmtf.sid)
     assert state['resets'] == ['ForceOff', 'On', 'ForceRestart'] and state['power_state'] == 'On'
     assert dmtf.ilos[0].session_info()['created_total'] == 0
@@ -119,6 +128,84 @@ def test_no_allowable_values_assumes_the_dmtf_set(tmp_path):
             assert 'nmi' in power.supported_states() and 'cold_booted' in power.supported_states()
             assert 'ComputerSystem.Reset ResetType: any (no list)' in power.advertised()
             assert power.ensure('cold_booted', wait=False)['reset_types'] == ['PowerCycle']
+
+
+@pytest.mark.parametrize('extra', [
+    {'LastResetTime': '2026-01-05T10:00:00Z'},
+    {'BootProgress': {'LastState': 'OSRunning', 'LastStateTime': '2026-01-05T10:00:00Z'}},
+], ids=['LastResetTime', 'BootProgress'])
+def test_restart_proven_by_last_reset_time_or_boot_progress(tmp_path, extra):
+    """A plain Redfish service whose PowerState stays On: the restart counts once LastResetTime/BootProgress moved."""
+    import ilosim  # pylint: disable=import-outside-toplevel
+    tree, _sid = dmtf_tree(allowed=['On', 'ForceOff', 'ForceRestart'], extra=extra)
+    with ilosim.start(tree=tree, state_dir=str(tmp_path), config={'power_duration_s': 0.6}) as fleet:
+        with connect(fleet) as client:
+            power = power_of(client, evidence_grace=0.1)
+            result = power.ensure('restarted', wait_timeout=10)
+    assert result['reset_confirmed'] is True and not power.warnings
+    if 'LastResetTime' in extra:
+        assert result['elapsed'] >= 0.6  # LastResetTime moves when the server starts again, not before
+
+
+def test_restart_without_any_sign_times_out_instead_of_succeeding():
+    """PostState is reported but never moves: the restart is not reported done."""
+    power, client, _clock = fake_power([])
+    with pytest.raises(IloPowerTimeout) as info:
+        power.ensure('restarted', wait_timeout=30)
+    assert 'waiting for any sign of the reset' in str(info.value) and len(client.sent) == 1
+    assert info.value.result['reset_confirmed'] is False
+
+
+@pytest.mark.parametrize('profile', ['ilo5', 'ilo7'])
+def test_on_while_in_post_waits_for_post(simulators, profile):
+    """Already On but still in POST: wait_for=post_complete sends nothing and waits until POST finished."""
+    fleet = fresh(simulators(profile))
+    fleet.ilos[0].set_state('1', 'On', 'InPost', finish_post_s=1.0)
+    with connect(fleet) as client:
+        result = power_of(client).ensure('on', wait_for='post_complete', wait_timeout=10)
+    assert result['before'] == {'power_state': 'On', 'post_state': 'InPost'}
+    assert result['after'] == {'power_state': 'On', 'post_state': 'FinishedPost'}
+    assert result['changed'] is False and result['reset_types'] == [] and result['waited'] is True
+    assert result['elapsed'] >= 0.8
+    assert posts(fleet) == 0
+
+
+def test_on_while_in_post_power_only_and_check_mode_do_not_wait(simulators):
+    fleet = fresh(simulators('ilo6'))
+    fleet.ilos[0].set_state('1', 'On', 'InPostDiscoveryComplete', finish_post_s='never')
+    with connect(fleet) as client:
+        power = power_of(client)
+        now = power.ensure('on')
+        assert now['waited'] is False and now['after']['post_state'] == 'InPostDiscoveryComplete'
+        check = power.ensure('on', wait_for='post_complete', check_mode=True)
+        assert check['changed'] is False and check['after'] == {'power_state': 'On', 'post_state': 'FinishedPost'}
+        with pytest.raises(IloPowerTimeout, match='waiting for POST to finish .*sent nothing.*PostState InPostDiscoveryComplete'):
+            power.ensure('on', wait_for='post_complete', wait_timeout=1)
+    assert posts(fleet) == 0
+
+
+def test_restart_from_a_server_still_in_post(simulators):
+    """The restart is proven by PostState leaving where it was, even when that was not FinishedPost."""
+    fleet = fresh(simulators('ilo7'))
+    fleet.ilos[0].set_config({'post_duration_s': 0.6})
+    fleet.ilos[0].set_state('1', 'On', 'InPostDiscoveryComplete', finish_post_s='never')
+    with connect(fleet) as client:
+        result = power_of(client).ensure('restarted', wait_for='post_complete', wait_timeout=10)
+    assert result['reset_types'] == ['ForceRestart'] and result['reset_confirmed'] is True
+    assert result['after'] == {'power_state': 'On', 'post_state': 'FinishedPost'}
+    assert sim_state(fleet)['resets'] == ['ForceRestart']
+
+
+def test_real_ilo7_tree_captured_in_post_finishes_it(simulators):
+    """The real iLO 7 tree was captured in InPostDiscoveryComplete: on + post_complete waits, sends nothing."""
+    tree = os.path.join(SHARED, 'ilo-mockups', 'ilo7-DL360-Gen12')
+    if not os.path.isdir(tree):
+        pytest.skip('no ../shared/ilo-mockups/ilo7-DL360-Gen12')
+    fleet = fresh(simulators('mockup:' + tree))
+    with connect(fleet) as client:
+        result = power_of(client).ensure('on', wait_for='post_complete', wait_timeout=10)
+    assert result['after']['post_state'] == 'FinishedPost' and result['reset_types'] == []
+    assert posts(fleet) == 0
 
 
 # ---------------------------------------------------------------------- iLO 4/5/6
