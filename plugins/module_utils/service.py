@@ -67,7 +67,7 @@ class IloService:
 
     @property
     def oem_key(self):
-        """``Hp`` (iLO 4), ``Hpe`` (iLO 5/6) or None (not an HPE service)."""
+        """``Hp`` (iLO 4), ``Hpe`` (iLO 5/6/7) or None (not an HPE service)."""
         oem = self.root.get('Oem') or {}
         if 'Hpe' in oem:
             return 'Hpe'
@@ -135,7 +135,7 @@ class IloService:
 
     @property
     def expand_supported(self):
-        """True when the root advertises ``$expand`` of at least one level (iLO 5 and 6; not iLO 4)."""
+        """True when the root advertises ``$expand`` of at least one level (iLO 5, 6 and 7; not iLO 4)."""
         feature = dig(self.root, 'ProtocolFeaturesSupported.ExpandQuery')
         return bool(isinstance(feature, dict) and (feature.get('Levels') or feature.get('ExpandAll'))
                     and (feature.get('MaxLevels') or 1) >= 1)

@@ -9,10 +9,10 @@ __metaclass__ = type
 
 DOCUMENTATION = r'''
 module: ilo_bios_settings
-short_description: Validated, pending-aware, idempotent BIOS settings on HPE iLO 4, 5 and 6
+short_description: Validated, pending-aware, idempotent BIOS settings on HPE iLO 4 to 7
 version_added: 0.1.0
 description:
-  - Sets BIOS attributes of a server managed by an HPE iLO 4, 5 or 6 (or another Redfish service with a Bios
+  - Sets BIOS attributes of a server managed by an HPE iLO 4, 5, 6 or 7 (or another Redfish service with a Bios
     resource and a settings object).
   - Before anything is written, every name and value in O(attributes) is checked against the BIOS attribute
     registry the iLO publishes (found by link, read once per run). It refuses unknown names (the error names the closest
@@ -60,7 +60,7 @@ options:
     description:
       - Stage the BIOS defaults before applying O(attributes) (which then override the defaults).
       - Uses the C(Bios.ResetBios) action at the target the iLO advertises (on the settings object on iLO 5, on the
-        Bios resource on iLO 6) with an empty body; where no such action exists (iLO 4) it PATCHes C(BaseConfig=default)
+        Bios resource on iLO 6 and 7) with an empty body; where no such action exists (iLO 4) it PATCHes C(BaseConfig=default)
         to the settings object.
       - Idempotence. The defaults are taken from the registry's C(DefaultValue)s (read-only, immutable and
         system-unique attributes such as the serial number are left out). When every attribute already has its

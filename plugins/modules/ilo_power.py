@@ -12,7 +12,7 @@ module: ilo_power
 short_description: Power a server on, off or through a restart and wait until it got there
 version_added: 0.1.0
 description:
-  - Brings the server managed by an HPE iLO 4, 5 or 6 (or any Redfish service) to a declared power state and,
+  - Brings the server managed by an HPE iLO 4, 5, 6 or 7 (or any Redfish service) to a declared power state and,
     by default, waits until it is there, optionally until POST has finished, instead of sending a reset and
     returning.
   - Each state is mapped to what the system advertises (C(ResetType@Redfish.AllowableValues), C(@Redfish.ActionInfo),
@@ -68,8 +68,8 @@ options:
         PostState, C(LastResetTime) and C(BootProgress) can only show a power transition; when none shows within
         10 seconds the task returns with RV(reset_confirmed=false) and a warning instead of a silent success.
       - V(post_complete) also waits until the iLO PostState is C(FinishedPost), as needed before changing boot
-        order or reading BIOS settings results, whatever the start state: O(state=on) on a server that is On but
-        still in POST sends nothing and waits for POST to finish. Needs an iLO (a service that reports PostState).
+        order or reading BIOS settings results, whatever the start state (so O(state=on) on a server that is On but
+        still in POST sends nothing and waits for POST to finish). Needs an iLO (a service that reports PostState).
       - Ignored for states that end Off and for V(nmi).
     type: str
     choices: [power, post_complete]

@@ -12,7 +12,7 @@ module: ilo_session
 short_description: Log in to an HPE iLO once and reuse the session for a whole play
 version_added: 0.1.0
 description:
-  - Creates a Redfish session on an HPE iLO 4, 5 or 6 (or any Redfish service) and returns it, so that every
+  - Creates a Redfish session on an HPE iLO 4, 5, 6 or 7 (or any Redfish service) and returns it, so that every
     later task of the play uses it instead of logging in and out on its own. iLOs allow few concurrent
     sessions and each login costs time; one session per host per play is the fast and polite way.
   - With O(state=absent), deletes the session given in O(session).
@@ -115,7 +115,7 @@ ilo:
   type: dict
   contains:
     generation:
-      description: iLO generation (4, 5 or 6); 0 for a Redfish service that is not an HPE iLO.
+      description: iLO generation (4, 5, 6 or 7); 0 for a Redfish service that is not an HPE iLO.
       type: int
       sample: 5
     manager_type:
@@ -127,7 +127,7 @@ ilo:
       type: str
       sample: '3.11'
     oem:
-      description: The OEM key of this generation, C(Hp) on iLO 4, C(Hpe) on iLO 5 and 6, null elsewhere.
+      description: The OEM key of this generation, C(Hp) on iLO 4, C(Hpe) on iLO 5, 6 and 7, null elsewhere.
       type: str
       sample: Hpe
     product:
