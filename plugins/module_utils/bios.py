@@ -30,7 +30,12 @@ import re
 
 from ansible_collections.lightsout.ilo.plugins.module_utils.client import link_of
 from ansible_collections.lightsout.ilo.plugins.module_utils.errors import (
+    IloAuthError,
+    IloConnectionError,
     IloDiscoveryError,
+    IloHTTPError,
+    IloProtocolError,
+    IloSecurityError,
     IloValidationError,
     parse_messages,
     split_message_id,
@@ -123,7 +128,12 @@ class AttributeRegistry:
 
     @classmethod
     def discover(cls, service, registry_name):
-        """Follow links from the service root to the registry named ``registry_name``; None when not published."""
+        """Follow links from the service root to the registry named ``registry_name``; None when not published.
+
+        Raises :class:`RegistryUnavailable` when the registry is listed but cannot be used: its file
+        answers an HTTP error (404, 500...), times out or the connection fails, is not JSON, or
+        defines no attributes. Callers degrade as for an unpublished registry.
+        """
         if not registry_name:
             return None
         wanted = str(registry_name).lower()
@@ -131,7 +141,32 @@ class AttributeRegistry:
             found = service.registry_file(lambda names: wanted in names, likely=wanted)
         except IloDiscoveryError:
             return None
-        return cls(found[1], name=registry_name, uri=found[0]) if found else None
+        except IloAuthError as exc:
+            if exc.status == 401:
+                raise  # the credentials or session stopped working: not a registry problem
+            raise RegistryUnavailable(registry_name, exc)
+        except (IloHTTPError, IloConnectionError, IloProtocolError, IloSecurityError) as exc:
+            raise RegistryUnavailable(registry_name, exc)
+        if not found:
+            return None
+        registry = cls(found[1], name=registry_name, uri=found[0])
+        if not registry.attributes:
+            raise RegistryUnavailable(registry_name, 'its file %s defines no attributes' % found[0], uri=found[0])
+        return registry
+
+
+class RegistryUnavailable(Exception):
+    """The BIOS attribute registry is listed but cannot be read or used (``reason`` says why)."""
+
+    def __init__(self, name, cause, uri=None):
+        self.name = name
+        self.uri = uri or getattr(cause, 'uri', None)
+        reason = str(cause).rstrip('.')
+        status = getattr(cause, 'status', None)
+        if status and 'HTTP %s' % status not in reason:
+            reason = 'HTTP %s: %s' % (status, reason)
+        self.reason = reason
+        super(RegistryUnavailable, self).__init__('the BIOS attribute registry %s is listed but could not be read (%s)' % (name, reason))
 
 
 # ---------------------------------------------------------------------------------- validation
@@ -268,6 +303,7 @@ class BiosSettings(SettingsResource):
         self.service = service
         self.system_uri = system_uri
         self._registry = _MISSING
+        self.registry_problem = None  # why a listed registry could not be used, when that happened
         self.reload()
 
     # ------------------------------------------------------------------ layout
@@ -302,10 +338,26 @@ class BiosSettings(SettingsResource):
         return self.bios.get('AttributeRegistry')
 
     def registry(self):
-        """The attribute registry (read once per run), or None when the service does not publish it."""
+        """The attribute registry (read once per run), or None when the service does not publish it or
+        it cannot be read (then ``registry_problem`` says why and :meth:`registry_warning` words it)."""
         if self._registry is _MISSING:
-            self._registry = AttributeRegistry.discover(self.service, self.registry_name)
+            try:
+                self._registry = AttributeRegistry.discover(self.service, self.registry_name)
+            except RegistryUnavailable as exc:
+                self._registry, self.registry_problem = None, exc
         return self._registry
+
+    def registry_warning(self):
+        """The sentence for a run that had no registry (None when it had one or never needed it)."""
+        if self._registry is _MISSING or self._registry is not None:
+            return None
+        if self.registry_problem is not None:
+            why = '%s lists the BIOS attribute registry %s but it could not be read (%s)' % (
+                self.service.client.base_url, self.registry_problem.name, self.registry_problem.reason)
+        else:
+            why = '%s publishes no BIOS attribute registry (%s)' % (self.service.client.base_url, self.registry_name or 'none named')
+        return ('%s; names and value types were checked against the current settings only. If the iLO refuses a value '
+                'at the next boot it is reported as not applied; set validate: false to skip this check.' % why)
 
     @property
     def settings_result(self):

@@ -52,8 +52,9 @@ options:
       - With V(false) names and values are sent as given; iLO validates BIOS settings only at the next boot, so
         mistakes then show up as attributes not applied (see O(reboot)). Use it for attributes a registry describes
         wrongly, or when the registry cannot be read.
-      - When the iLO publishes no registry, names and value types are checked against the current settings instead
-        (with a warning).
+      - When the iLO publishes no registry, or lists one that cannot be read (its file answers an HTTP error, times
+        out, is not JSON or defines no attributes), names and value types are checked against the current settings
+        instead, with a warning that names the cause.
     type: bool
     default: true
   reset_to_defaults:
@@ -343,8 +344,7 @@ class IloBiosSettingsModule(IloModule):
             return
         registry = bios.registry()
         if registry is None:
-            self.module.warn('%s publishes no BIOS attribute registry (%s); names and value types were checked against '
-                             'the current settings only.' % (self.client.base_url, bios.registry_name or 'none named'))
+            self.module.warn(bios.registry_warning())
         else:
             self.result['registry'] = registry.name
         errors = validate(registry, unsettled, bios.current)
@@ -357,6 +357,9 @@ class IloBiosSettingsModule(IloModule):
         """Stage the defaults when some attribute is away from them (predict it in check mode); returns them."""
         differing = bios.differs_from_defaults()
         needed = differing is None or bool(differing)
+        if differing is None and bios.registry_problem is not None:
+            self.module.warn('The BIOS defaults are unknown because %s; the reset to defaults is sent without comparing.'
+                             % bios.registry_problem)
         self.result['reset'] = {'needed': needed, 'sent': None, 'differing': differing}
         defaults = dict((k, v['default']) for k, v in (differing or {}).items()) if needed else {}
         if needed and self.check_mode:
