@@ -32,6 +32,12 @@ options:
     type: str
     choices: [present, absent]
     default: present
+  system_id:
+    description:
+      - Accepted and ignored. A session belongs to the iLO, not to one of its systems; the option exists so that one
+        C(module_defaults) block for C(group/lightsout.ilo.ilo) can name the system for every module of the group,
+        this one included.
+    type: str
 attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.
@@ -151,6 +157,8 @@ from ansible_collections.lightsout.ilo.plugins.module_utils.module import IloMod
 class IloSessionModule(IloModule):
     argument_spec = dict(
         state=dict(type='str', choices=['present', 'absent'], default='present'),
+        # Ignored: accepted so that group/lightsout.ilo.ilo module_defaults naming a system work for this module too.
+        system_id=dict(type='str'),
     )
     login_on_start = False
 
