@@ -35,7 +35,7 @@ from ansible_collections.lightsout.ilo.plugins.module_utils.errors import (
     IloDiscoveryError,
     IloHTTPError,
     IloProtocolError,
-    IloSecurityError,
+    IloTLSError,
     IloValidationError,
     parse_messages,
     split_message_id,
@@ -141,11 +141,14 @@ class AttributeRegistry:
             found = service.registry_file(lambda names: wanted in names, likely=wanted)
         except IloDiscoveryError:
             return None
+        except IloTLSError:
+            raise  # the iLO's certificate stopped verifying: never a reason to go on with less
         except IloAuthError as exc:
             if exc.status == 401:
                 raise  # the credentials or session stopped working: not a registry problem
             raise RegistryUnavailable(registry_name, exc)
-        except (IloHTTPError, IloConnectionError, IloProtocolError, IloSecurityError) as exc:
+        except (IloHTTPError, IloConnectionError, IloProtocolError) as exc:
+            # A link the client refuses (another origin: IloSecurityError) is not "unavailable": it fails the task.
             raise RegistryUnavailable(registry_name, exc)
         if not found:
             return None
