@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 
@@ -49,10 +50,52 @@ def simulators(tmp_path_factory):
     assert not ilotest.LEFT_OPEN, 'sessions left open on the simulators by the suite: %s' % ilotest.LEFT_OPEN[:20]
 
 
+def _findings():
+    """What this process found that the terminal summary reports (JSON-able)."""
+    data = {'left_open': ilotest.LEFT_OPEN}
+    if 'relkit' in sys.modules:
+        data['relkit'] = sys.modules['relkit'].state()
+    return data
+
+
+def pytest_sessionfinish(session):
+    """Under pytest-xdist a worker hands its findings to the controller (pytest_testnodedown)."""
+    output = getattr(session.config, 'workeroutput', None)
+    if output is not None:
+        output['ilo_findings'] = json.dumps(_findings(), default=list)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):  # pylint: disable=unused-argument
+    text = getattr(node, 'workeroutput', {}).get('ilo_findings')
+    if not text:
+        return
+    data = json.loads(text)
+    ilotest.LEFT_OPEN.extend(tuple(x) for x in data['left_open'])
+    if 'relkit' in data:
+        _relkit().merge(data['relkit'])
+
+
+def _relkit():
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'reliability'))
+    import relkit  # pylint: disable=import-outside-toplevel,import-error
+    return relkit
+
+
 def pytest_terminal_summary(terminalreporter):
-    """Say how many sessions the suite left open on the shared simulators (it must be zero)."""
-    if terminalreporter.config.pluginmanager.hasplugin('terminalreporter'):
-        terminalreporter.write_line('sessions left open on the simulators by the collection: %d' % len(ilotest.LEFT_OPEN))
+    """The reliability findings, the conformance counts, and the sessions left open (it must be zero)."""
+    if 'relkit' in sys.modules:
+        sys.modules['relkit'].report(terminalreporter)
+    lines = set()
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            if getattr(report, 'when', None) == 'call':
+                lines.update(value for name, value in getattr(report, 'user_properties', ()) if name == 'conformance')
+    if lines:
+        terminalreporter.write_sep('-', 'conformance')
+        for line in sorted(lines):
+            terminalreporter.write_line(line)
+    terminalreporter.write_line('sessions left open on the simulators by the collection: %d' % len(ilotest.LEFT_OPEN))
 
 
 @pytest.fixture

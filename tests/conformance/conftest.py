@@ -48,17 +48,3 @@ def ilorest_python():
 @pytest.fixture(scope='session')
 def clean_env():
     return peer_env()
-
-
-def pytest_terminal_summary(terminalreporter):
-    """Quote the per-profile conformance counts (recorded with ``record_property('conformance', ...)``)."""
-    lines = set()
-    for reports in terminalreporter.stats.values():
-        for report in reports:
-            if getattr(report, 'when', None) != 'call':
-                continue
-            lines.update(value for name, value in getattr(report, 'user_properties', ()) if name == 'conformance')
-    if lines:
-        terminalreporter.write_sep('-', 'conformance')
-        for line in sorted(lines):
-            terminalreporter.write_line(line)

@@ -131,3 +131,55 @@ def write_output(name, data):
     os.makedirs(OUTPUT, exist_ok=True)
     with open(os.path.join(OUTPUT, name), 'w', encoding='utf-8') as handle:
         json.dump(data, handle, indent=1, sort_keys=True, default=str)
+
+
+def state():
+    """This process's findings, JSON-able (pytest-xdist workers send them to the controller)."""
+    return {'matrix': [[fault, module, outcome] for (fault, module), outcome in MATRIX.items()],
+            'bad_inputs': BAD_INPUTS, 'secret_checks': SECRET_CHECKS, 'attacks': ATTACKS}
+
+
+def merge(data):
+    """Add a worker's findings (``state()``) to this process's."""
+    for fault, module, outcome in data.get('matrix', []):
+        MATRIX[(fault, module)] = outcome
+    BAD_INPUTS.extend(tuple(x) for x in data.get('bad_inputs', []))
+    SECRET_CHECKS.extend(tuple(x) for x in data.get('secret_checks', []))
+    ATTACKS.extend(tuple(x) for x in data.get('attacks', []))
+
+
+def report(terminalreporter):
+    """The reliability section of the terminal summary (also written to OUTPUT/summary.json)."""
+    if not (MATRIX or BAD_INPUTS or SECRET_CHECKS or ATTACKS):
+        return
+    write = terminalreporter.write_line
+    terminalreporter.section('lightsout.ilo reliability')
+    faults = []
+    for fault, _module in MATRIX:
+        if fault not in faults:
+            faults.append(fault)
+    if faults:
+        rows = [['fault'] + list(MODULES)]
+        rows += [[fault] + [MATRIX.get((fault, m), '-') for m in MODULES] for fault in faults]
+        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+        write('fault x module matrix (simulated iLO 5; outcome, what reached the iLO)')
+        for row in rows:
+            write(' | '.join(text.ljust(width) for text, width in zip(row, widths)).rstrip())
+    if BAD_INPUTS:
+        per = {}
+        for module, _what, _msg in BAD_INPUTS:
+            per[module] = per.get(module, 0) + 1
+        write('bad inputs tried: %d (%s); every one failed with a message, no traceback, no write'
+              % (len(BAD_INPUTS), ', '.join('%s %d' % kv for kv in sorted(per.items()))))
+    if SECRET_CHECKS:
+        leaks = sum(n for _where, n in SECRET_CHECKS)
+        write('secrets: %d places checked, %d leaks (%s)' % (
+            len(SECRET_CHECKS), leaks, ', '.join(w for w, _n in SECRET_CHECKS)))
+    if ATTACKS:
+        write('hostile BMC: %d attacks tried, outcome of each in tests/output/reliability/summary.json' % len(ATTACKS))
+    write_output('summary.json', {
+        'attacks': ATTACKS,
+        'matrix': dict(('%s | %s' % k, v) for k, v in MATRIX.items()),
+        'bad_inputs': BAD_INPUTS,
+        'secret_checks': SECRET_CHECKS,
+    })
