@@ -52,6 +52,8 @@ BENCH_OUTPUT ?= docs/performance.md
 
 # Extra pytest arguments, e.g. make test PYTEST_ARGS='-k power -x'
 PYTEST_ARGS ?=
+# Parallel pytest workers (pytest-xdist) for make test; 1 runs everything in one process
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt 4 ] && n=4; echo $$n)
 
 export ANSIBLE_HOME := $(abspath $(BUILD))/ansible-home
 export PYTHONDONTWRITEBYTECODE := 1
@@ -106,7 +108,8 @@ demo: $(VENV)/.stamp collection
 	$(TEST_ENV) $(VENV)/bin/python tests/utils/demo.py
 
 test: venvs peers collection
-	$(TEST_ENV) $(VENV)/bin/python -m pytest -p no:cacheprovider -ra $(PYTEST_ARGS) tests
+	$(TEST_ENV) $(VENV)/bin/python -m pytest -p no:cacheprovider -ra $(if $(filter-out 1,$(TEST_WORKERS)),-n $(TEST_WORKERS)) \
+		--durations=15 $(PYTEST_ARGS) tests
 
 units: $(VENV)/.stamp collection
 	$(TEST_ENV) $(VENV)/bin/python -m pytest -p no:cacheprovider -ra $(PYTEST_ARGS) tests/unit tests/simulator

@@ -23,6 +23,22 @@ def _no_ca_bundle_env(monkeypatch):
     monkeypatch.delenv('CURL_CA_BUNDLE', raising=False)
 
 
+# Longest first, so that pytest-xdist's workers do not end on one long test: ansible-test sanity,
+# the peers of the conformance tier and ansible-playbook runs, then everything in-process.
+SLOW_FIRST = ('tests/quality/test_quality.py::test_ansible_test_sanity', 'tests/conformance/', 'tests/integration/',
+              'tests/quality/', 'tests/reliability/test_secrets.py')
+
+
+def pytest_collection_modifyitems(items):
+    def rank(item):
+        nodeid = item.nodeid
+        for index, prefix in enumerate(SLOW_FIRST):
+            if nodeid.startswith(prefix):
+                return index
+        return len(SLOW_FIRST)
+    items.sort(key=rank)  # stable: the order within a rank is kept
+
+
 def pytest_report_header(config):  # pylint: disable=unused-argument
     return 'lightsout.ilo collection under test: %s' % COLLECTION
 
