@@ -24,13 +24,12 @@ import sys
 
 import pytest
 
-from ilotest import ROOT, fresh  # pylint: disable=import-error
+from ilotest import ROOT, SHARED, fresh, shared_missing  # pylint: disable=import-error
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', 'reliability'))
 from relkit import connection, run_module  # noqa: E402  pylint: disable=import-error,wrong-import-position
 
-SHARED = os.environ.get('ILO_TEST_SHARED') or os.path.join(HERE, '..', '..', '..', 'shared')
 FAMILIES = ('ilo-mockups', 'redfish-mockups')
 # The trees the issue names: they must be there whenever ../shared is.
 NAMED = ('ilo-mockups/ilo5-DL360-Gen10Plus', 'ilo-mockups/ilo6-DL380a-Gen11', 'ilo-mockups/ilo7-DL360-Gen12',
@@ -48,9 +47,8 @@ def _trees():
 
 
 TREES = _trees()
-if os.environ.get('ILO_TEST_REQUIRE_SHARED') and not all(t in TREES for t in NAMED):
-    raise RuntimeError('ILO_TEST_REQUIRE_SHARED is set but Redfish trees are missing under %s: %s'
-                       % (SHARED, sorted(set(NAMED) - set(TREES))))
+for _name in NAMED:
+    shared_missing(os.path.join(SHARED, _name))  # raises under ILO_TEST_REQUIRE_SHARED when one is missing
 LOG_ENTRIES = 10
 COUNTS = {}
 MAC = re.compile(r'^[0-9a-f]{2}(:[0-9a-f]{2}){5}$')

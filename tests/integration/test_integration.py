@@ -21,21 +21,14 @@ import sys
 
 import pytest
 
-from ilotest import ansible_env, fresh, open_sessions  # pylint: disable=import-error
+from ilotest import ILO5_MOCKUP, ILO6_MOCKUP, ILO7_MOCKUP, ansible_env, fresh, open_sessions, shared_missing  # pylint: disable=import-error
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TARGETS = sorted(d for d in os.listdir(os.path.join(HERE, 'targets'))
                  if os.path.isfile(os.path.join(HERE, 'targets', d, 'tasks', 'main.yml')))
 DEFAULT_PROFILES = ('ilo4', 'ilo5', 'ilo6', 'ilo7')
 GENERATIONS = {'ilo4': 4, 'ilo5': 5, 'ilo6': 6, 'ilo7': 7, 'moonshot': 5, 'mockup-ilo5': 5, 'mockup-ilo6': 6, 'mockup-ilo7': 7}
-SHARED = os.environ.get('ILO_TEST_SHARED') or os.path.join(HERE, '..', '..', '..', 'shared')
-MOCKUPS = {
-    'mockup-ilo5': os.path.join(SHARED, 'ilo-mockups', 'ilo5-DL360-Gen10Plus'),
-    'mockup-ilo6': os.path.join(SHARED, 'ilo-mockups', 'ilo6-DL380a-Gen11'),
-    'mockup-ilo7': os.path.join(SHARED, 'ilo-mockups', 'ilo7-DL360-Gen12'),
-}
-if os.environ.get('ILO_TEST_REQUIRE_SHARED') and not all(os.path.isdir(p) for p in MOCKUPS.values()):
-    raise RuntimeError('ILO_TEST_REQUIRE_SHARED is set but the real iLO trees are missing under %s' % SHARED)
+MOCKUPS = {'mockup-ilo5': ILO5_MOCKUP, 'mockup-ilo6': ILO6_MOCKUP, 'mockup-ilo7': ILO7_MOCKUP}
 
 
 def simulator_name(profile):
@@ -51,7 +44,7 @@ def profiles_of(target):
         return tuple(line.strip() for line in handle if line.strip() and not line.startswith('#'))
 
 
-CASES = [(t, p) for t in TARGETS for p in profiles_of(t) if p not in MOCKUPS or os.path.isdir(MOCKUPS[p])]
+CASES = [(t, p) for t in TARGETS for p in profiles_of(t) if p not in MOCKUPS or shared_missing(MOCKUPS[p]) is None]
 
 
 def run_playbook(playbook, inventory_vars, tmp_path, extra_args=()):

@@ -37,6 +37,36 @@ for _path in (SIMULATOR, COLLECTIONS):
         sys.path.insert(0, _path)
 
 
+#: ../shared (the real iLO trees and DMTF mockups; never copied into the project). ``ILO_TEST_SHARED``
+#: names another place; with ``ILO_TEST_REQUIRE_SHARED`` (CI) a missing tree fails instead of skipping.
+SHARED = os.path.abspath(os.environ.get('ILO_TEST_SHARED') or os.path.join(ROOT, os.pardir, 'shared'))
+REQUIRE_SHARED = bool(os.environ.get('ILO_TEST_REQUIRE_SHARED'))
+ILO_MOCKUPS = os.path.join(SHARED, 'ilo-mockups')
+ILO5_MOCKUP = os.path.join(ILO_MOCKUPS, 'ilo5-DL360-Gen10Plus')
+ILO6_MOCKUP = os.path.join(ILO_MOCKUPS, 'ilo6-DL380a-Gen11')
+ILO7_MOCKUP = os.path.join(ILO_MOCKUPS, 'ilo7-DL360-Gen12')
+
+
+def shared_missing(path):
+    """Raise for an absent tree under ../shared at import or collection time: None when it is there."""
+    if os.path.isdir(path):
+        return None
+    if REQUIRE_SHARED:
+        raise RuntimeError('ILO_TEST_REQUIRE_SHARED is set but %s is missing' % path)
+    return '%s is not present (../shared)' % path
+
+
+def require_shared(path):
+    """``path`` under ../shared, for a test: skipped when absent, failed when ILO_TEST_REQUIRE_SHARED is set."""
+    import pytest  # pylint: disable=import-outside-toplevel
+    if os.path.isdir(path):
+        return path
+    if REQUIRE_SHARED:
+        pytest.fail('ILO_TEST_REQUIRE_SHARED is set but %s is missing' % path)
+    pytest.skip('%s is not present (../shared)' % path)
+    return None
+
+
 #: Sessions found open when a shared simulator was reset or stopped: (test id, session) pairs.
 #: The simulators fixture fails the run at its end when this is not empty.
 LEFT_OPEN = []

@@ -11,13 +11,7 @@ import requests
 
 from ilosim import mockup
 
-MOCKUPS = os.environ.get("ILOSIM_MOCKUPS", "")
-if not os.path.isdir(MOCKUPS):
-    MOCKUPS = os.path.join(os.path.dirname(os.path.abspath(__file__)), *([os.pardir] * 4), "shared", "ilo-mockups")
-if not os.path.isdir(MOCKUPS):
-    MOCKUPS = "/work/shared/ilo-mockups"
-ILO5_MOCKUP = os.path.join(MOCKUPS, "ilo5-DL360-Gen10Plus")
-ILO6_MOCKUP = os.path.join(MOCKUPS, "ilo6-DL380a-Gen11")
+from ilotest import ILO5_MOCKUP, ILO6_MOCKUP, require_shared  # noqa: F401  pylint: disable=import-error,unused-import
 
 
 @functools.lru_cache(maxsize=None)
@@ -27,9 +21,7 @@ def _load(path):
 
 def load_mockup(path):
     """A mockup tree, loaded once per run (the engine never changes the trees it is given)."""
-    if not os.path.isdir(path):
-        pytest.skip("mockup tree %s is not present" % path)
-    return _load(path)
+    return _load(require_shared(path))
 
 
 AUTH = ("Administrator", "password")

@@ -13,7 +13,7 @@ import time
 import pytest
 import requests
 
-from simclient import ILO5_MOCKUP
+from simclient import ILO5_MOCKUP, require_shared
 from ilosim import tls
 
 SIM_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -56,8 +56,7 @@ def run_cli(tmp_path, *args):
 
 
 def test_cli_mockup_fleet_and_sigterm(tmp_path):
-    if not os.path.isdir(ILO5_MOCKUP):
-        pytest.skip("mockup absent")
+    require_shared(ILO5_MOCKUP)
     proc, info = run_cli(tmp_path, "--mockup", ILO5_MOCKUP, "--count", "2", "--user", "ops:secret", "--latency-ms", "1")
     try:
         assert len(info["urls"]) == 2 and os.path.exists(info["ca_path"])

@@ -3,7 +3,7 @@
 """Checks that keep the simulator profiles link-complete, self-consistent and honest.
 
 Run: ``PYTHONPATH=tests/simulator python -m pytest tests/simulator/tests/test_profiles.py``.
-When ``../shared/ilo-mockups`` (or ``$ILO_MOCKUPS``) exists, the iLO 5/6/7 profiles are also
+When ``../shared/ilo-mockups`` (``$ILO_TEST_SHARED/ilo-mockups``) exists, the iLO 5/6/7 profiles are also
 cross-checked against the real trees there (iLO 7 too) (read only, nothing is copied).
 """
 
@@ -16,6 +16,7 @@ import time
 import pytest
 
 from ilosim.profiles import ilo4, ilo5, ilo6, ilo7, moonshot
+from ilotest import ILO_MOCKUPS, shared_missing  # pylint: disable=import-error
 
 BUILDERS = {"ilo4": ilo4.build, "ilo5": ilo5.build, "ilo6": ilo6.build, "ilo7": ilo7.build,
             "moonshot": lambda: moonshot.build(systems=12)}
@@ -26,7 +27,7 @@ RESET_TYPES = {
     6: ["On", "ForceOff", "GracefulShutdown", "ForceRestart", "Nmi", "PushPowerButton", "GracefulRestart"],
     7: ["On", "ForceOff", "GracefulShutdown", "ForceRestart", "Nmi", "PushPowerButton", "GracefulRestart"],
 }
-MOCKUPS = pathlib.Path(os.environ.get("ILO_MOCKUPS", pathlib.Path(__file__).resolve().parents[3].parent / "shared" / "ilo-mockups"))
+MOCKUPS = pathlib.Path(ILO_MOCKUPS)
 REAL = {5: ("ilo5-DL360-Gen10Plus", "biosattributeregistryu46.v1_2_34"), 6: ("ilo6-DL380a-Gen11", "biosattributeregistryu58.v1_2_44"),
         7: ("ilo7-DL360-Gen12", "biosattributeregistryu68.v1_1_40")}
 
@@ -402,7 +403,7 @@ def real_json(gen, rel):
         return json.load(handle)
 
 
-needs_mockups = pytest.mark.skipif(not MOCKUPS.is_dir(), reason="no ../shared/ilo-mockups")
+needs_mockups = pytest.mark.skipif(shared_missing(ILO_MOCKUPS) is not None, reason="no ../shared/ilo-mockups")
 
 
 @needs_mockups

@@ -23,14 +23,10 @@ from ansible_collections.lightsout.ilo.plugins.module_utils.facts import (
 from ansible_collections.lightsout.ilo.plugins.module_utils.service import IloService
 from ansible_collections.lightsout.ilo.plugins.modules import ilo_facts
 
-from ilotest import fresh  # pylint: disable=import-error
+from ilotest import ILO5_MOCKUP, ILO6_MOCKUP, fresh, shared_missing  # pylint: disable=import-error
 
-SHARED = os.environ.get('ILO_TEST_SHARED') or os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', '..', 'shared')
-MOCKUPS = {
-    'mockup-ilo5': os.path.join(SHARED, 'ilo-mockups', 'ilo5-DL360-Gen10Plus'),
-    'mockup-ilo6': os.path.join(SHARED, 'ilo-mockups', 'ilo6-DL380a-Gen11'),
-}
-PROFILES = ['ilo4', 'ilo5', 'ilo6', 'moonshot'] + [name for name, path in MOCKUPS.items() if os.path.isdir(path)]
+MOCKUPS = {'mockup-ilo5': ILO5_MOCKUP, 'mockup-ilo6': ILO6_MOCKUP}
+PROFILES = ['ilo4', 'ilo5', 'ilo6', 'moonshot'] + [name for name, path in MOCKUPS.items() if shared_missing(path) is None]
 COUNTS = {}
 
 
