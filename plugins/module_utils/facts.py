@@ -45,8 +45,10 @@ except ImportError:
 from ansible_collections.lightsout.ilo.plugins.module_utils.client import capped, link_of, normalize_uri, same_uri
 from ansible_collections.lightsout.ilo.plugins.module_utils.errors import (
     IloAuthError,
+    IloDiscoveryError,
     IloError,
     IloNotFoundError,
+    IloProtocolError,
     IloSecurityError,
     IloTLSError,
     IloValidationError,
@@ -655,7 +657,7 @@ class Gatherer:
             items = search('links.Member', body) or []
         if not isinstance(items, list):
             if not optional:
-                raise IloError('%s is not a collection: its Members is not a list.' % collection_uri, uri=collection_uri)
+                raise IloProtocolError('%s is not a collection: its Members is not a list.' % collection_uri, uri=collection_uri)
             self._failed(collection_uri, None, 'the collection\'s Members is not a list')
             return []
         if limit_last is not None:
@@ -702,7 +704,7 @@ class Gatherer:
         }
         systems_uri = link('systems', root)
         if not systems_uri:
-            raise IloError('The service root of %s links no Systems collection.' % self.client.base_url)
+            raise IloDiscoveryError('The service root of %s links no Systems collection.' % self.client.base_url)
         if system_id not in (None, ''):
             uris = self._member_uris(systems_uri)
             chosen = service.select(uris, system_id, 'system')
