@@ -32,6 +32,10 @@ DEFAULT_CONFIG = {
     "ignore_graceful": False,
     "session_limit": 32,
     "session_timeout_s": 1800,
+    # Manager.Reset: every session is forgotten at once, then connections are dropped for manager_reset_down_s
+    # and requests answered 503 iLO.ResourceNotReadyRetry for manager_reset_not_ready_s.
+    "manager_reset_down_s": 0.5,
+    "manager_reset_not_ready_s": 0.5,
     # Timing (see ilosim/timing.py): service_times none|realistic|ilo4|ilo5|ilo6, workers 0 = unlimited.
     "service_times": "none",
     "workers": 0,
@@ -427,6 +431,8 @@ class Ilo:
                 self.active.add(state)
         self.clear_requests()
         self.subscription_seq = 0
+        self.manager_down_until = self.manager_ready_at = 0.0
+        self.manager_resets = []
         self._apply_timing()
 
     def _apply_timing(self):
@@ -518,7 +524,7 @@ class Ilo:
                     "bios_current": self._bios_current(state) if state.info.bios_key else {},
                     "bios_pending": dict(state.pending),
                 }
-            return {"generation": self.generation, "systems": systems}
+            return {"generation": self.generation, "systems": systems, "manager_resets": list(self.manager_resets)}
 
     # ------------------------------------------------------------- resources
     def body(self, key):
@@ -553,6 +559,11 @@ class Ilo:
             self.total += 1
             self.by_method[method] += 1
             self.by_endpoint["%s %s" % (method, norm(path))] += 1
+            now = time.monotonic()
+            if now < self.manager_down_until:
+                return 0.0, {"kind": "drop"}  # the iLO is restarting: no answer at all
+            if now < self.manager_ready_at:
+                return 0.0, {"kind": "not_ready", "retry_after": max(1, int(self.manager_ready_at - now + 0.999))}
             delay, terminal = 0.0, None
             for fault in list(self.faults):
                 if fault["kind"] not in REQUEST_FAULTS or not self._fault_matches(fault, method, path):
@@ -986,11 +997,26 @@ class Ilo:
             return self._reset_request(self.systems[owner], spec, "ResetType", payload.get("ResetType"))
         if owner in self.systems and short == "PowerButton":
             return self._reset_request(self.systems[owner], spec, "PushType", payload.get("PushType"))
+        if name == "Manager.Reset":
+            return self._manager_reset(spec, payload.get("ResetType"))
         if name == "Bios.ResetBios":
             for state in self.systems.values():
                 if owner in (state.info.bios_key, state.info.settings_key):
                     self._stage_defaults(state)
                     return self._ext(200, [self._info(self.msg("SystemResetRequired", "iLO"))])
+        return self._ext(200, [self._info(self.msg("Success"))])
+
+    def _manager_reset(self, spec, value):
+        """The iLO restarts: answer, forget every session, drop connections, then answer 503 for a while."""
+        allowed = spec.get("ResetType@Redfish.AllowableValues")
+        if allowed is not None and value is not None and value not in allowed:
+            raise self.error(400, "ActionParameterValueNotInList", args=[str(value), "ResetType"], related=["#/ResetType"])
+        self.manager_resets.append(value)
+        self.deleted_total += len(self.sessions)
+        self.sessions.clear()
+        now = time.monotonic()
+        self.manager_down_until = now + float(self.config["manager_reset_down_s"])
+        self.manager_ready_at = self.manager_down_until + float(self.config["manager_reset_not_ready_s"])
         return self._ext(200, [self._info(self.msg("Success"))])
 
     def _legacy_action(self, state, payload):

@@ -93,6 +93,34 @@ def test_boot_progress_and_last_reset_time_move_with_a_reset(sim):
     assert after["BootProgress"]["LastState"] == "OSBootStarted"
 
 
+def test_manager_reset_forgets_sessions_drops_connections_then_is_not_ready(ilo5):
+    """Manager.Reset: 200, every session gone, connections dropped, then 503 ResourceNotReadyRetry, then back."""
+    import requests  # pylint: disable=import-outside-toplevel
+    ilo5.sim("POST", "config", {"manager_reset_down_s": 0.4, "manager_reset_not_ready_s": 0.4})
+    login = ilo5.login()
+    token = {"X-Auth-Token": login.headers["X-Auth-Token"]}
+    target = "/redfish/v1/Managers/1/Actions/Manager.Reset/"
+    assert ilo5.post(target, {"ResetType": "Bogus"}, headers=token, auth=None).status_code == 400
+    assert ilo5.post(target, {"ResetType": "GracefulRestart"}, headers=token, auth=None).status_code == 200
+    assert ilo5.sim("GET", "sessions")["open"] == []
+    with pytest.raises(requests.ConnectionError):
+        ilo5.get(SYSTEM)
+    seen = set()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            status = ilo5.get(SYSTEM).status_code
+        except requests.ConnectionError:
+            status = "dropped"
+        seen.add(status)
+        if status == 200:
+            break
+        time.sleep(0.05)
+    assert 503 in seen and 200 in seen
+    assert ilo5.get(SYSTEM, headers=token, auth=None).status_code == 401  # the old session is gone
+    assert ilo5.sim("GET", "state")["manager_resets"] == ["GracefulRestart"]
+
+
 def test_allowable_values_and_missing_parameter(ilo5):
     resp = reset(ilo5, "PowerCycle")
     assert resp.status_code == 400 and message_ids(resp) == ["Base.1.18.ActionParameterValueNotInList"]

@@ -222,7 +222,9 @@ def manager_reset(client, **kwargs):
 
 
 def drop_after_post(monkeypatch, fleet, client, drops=2, login_drops=0):
-    """When the reset is posted, the iLO forgets every session and drops the next connections."""
+    """When the reset is posted, the iLO forgets every session and drops the next connections (injected faults,
+    counted exactly: the simulator's own reset downtime is switched off here)."""
+    fleet.ilos[0].set_config({'manager_reset_down_s': 0, 'manager_reset_not_ready_s': 0})
     original = client.post
 
     def post(uri, body=None, **kwargs):
@@ -299,6 +301,25 @@ def test_manager_reset_times_out_when_it_never_comes_back(ilo5, monkeypatch):
         reset.run(timeout=20)
     assert info.value.result['went_down'] and clock.now == pytest.approx(120.0)
     ilo5.ilos[0].clear_faults()
+
+
+def test_manager_reset_against_the_simulators_own_reset(ilo5):
+    """No injected faults: the simulated iLO forgets the session, drops connections, answers 503, comes back."""
+    ilo5.ilos[0].set_config({'manager_reset_down_s': 0.6, 'manager_reset_not_ready_s': 0.4})
+    client = client_for(ilo5, auth='session', retries=0)
+    with client:
+        token = client.token
+        service = IloService(client)
+        reset = ManagerReset(service, service.select(service.managers(), None, 'manager'), poller=Poller(initial=0.05, maximum=0.2),
+                             settle=30)
+        progress = []
+        result = reset.run(timeout=30, progress=lambda state, elapsed: progress.append(state))
+        assert result['went_down'] and result['logged_in_again'] and client.token != token
+        assert 'down' in progress and progress[-1] in ('up', 'relogged') and result['elapsed'] >= 0.6
+        assert client.get(reset.manager_uri, fresh=True).status == 200
+    state = ilo5.ilos[0].state()
+    assert state['manager_resets'] == ['GracefulRestart']
+    assert ilo5.ilos[0].session_info()['open'] == []
 
 
 def test_manager_reset_check_mode_sends_nothing(ilo5):
