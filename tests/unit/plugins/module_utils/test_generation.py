@@ -6,17 +6,13 @@
 from __future__ import annotations
 
 import copy
-import os
 
 import pytest
 
 from ansible_collections.lightsout.ilo.plugins.module_utils.client import RedfishClient
 from ansible_collections.lightsout.ilo.plugins.module_utils.service import IloService, _generation_from_text
 
-from ilotest import fresh  # pylint: disable=import-error
-
-SHARED = os.environ.get('ILO_TEST_SHARED') or os.path.join(os.path.dirname(__file__), *(['..'] * 5), '..', 'shared')
-ILO7_TREE = os.path.join(SHARED, 'ilo-mockups', 'ilo7-DL360-Gen12')
+from ilotest import ILO7_MOCKUP, fresh, require_shared  # pylint: disable=import-error
 
 
 def service_info(fleet):
@@ -45,9 +41,8 @@ def test_ilo7_profile_firmware_is_not_the_generation(simulators):
     assert info['firmware'] == '1.14.00' and info['generation'] == 7
 
 
-@pytest.mark.skipif(not os.path.isdir(ILO7_TREE), reason='no ../shared/ilo-mockups/ilo7-DL360-Gen12')
 def test_real_ilo7_tree(simulators):
-    info = service_info(fresh(simulators('mockup:' + ILO7_TREE)))
+    info = service_info(fresh(simulators('mockup:' + require_shared(ILO7_MOCKUP))))
     assert info['generation'] == 7 and info['manager_type'] == 'iLO 7'
     assert info['product'].startswith('HPE ProLiant Compute DL360 Gen12')
 

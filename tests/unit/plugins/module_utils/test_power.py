@@ -10,7 +10,6 @@ and a plain DMTF Redfish tree), and against a small fake service with a fake clo
 from __future__ import annotations
 
 import copy
-import os
 
 import pytest
 
@@ -19,10 +18,9 @@ from ansible_collections.lightsout.ilo.plugins.module_utils.errors import IloDis
 from ansible_collections.lightsout.ilo.plugins.module_utils.power import IloPowerTimeout, Power
 from ansible_collections.lightsout.ilo.plugins.module_utils.service import IloService
 
-from ilotest import fresh  # pylint: disable=import-error
+from ilotest import ILO7_MOCKUP, fresh, require_shared  # pylint: disable=import-error
 
 USER, PASSWORD = 'Administrator', 'password'
-SHARED = os.environ.get('ILO_TEST_SHARED') or os.path.join(os.path.dirname(__file__), *(['..'] * 5), '..', 'shared')
 
 
 def connect(fleet):
@@ -198,10 +196,7 @@ def test_restart_from_a_server_still_in_post(simulators):
 
 def test_real_ilo7_tree_captured_in_post_finishes_it(simulators):
     """The real iLO 7 tree was captured in InPostDiscoveryComplete: on + post_complete waits, sends nothing."""
-    tree = os.path.join(SHARED, 'ilo-mockups', 'ilo7-DL360-Gen12')
-    if not os.path.isdir(tree):
-        pytest.skip('no ../shared/ilo-mockups/ilo7-DL360-Gen12')
-    fleet = fresh(simulators('mockup:' + tree))
+    fleet = fresh(simulators('mockup:' + require_shared(ILO7_MOCKUP)))
     with connect(fleet) as client:
         result = power_of(client).ensure('on', wait_for='post_complete', wait_timeout=10)
     assert result['after']['post_state'] == 'FinishedPost' and result['reset_types'] == []
