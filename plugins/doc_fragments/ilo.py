@@ -75,7 +75,7 @@ options:
       - The deadline, in seconds, of one request to the iLO, everything included - connecting, retries,
         C(Retry-After) waits and reading the whole answer. A request that has not completed by then fails,
         however slowly the iLO keeps sending. Real iLOs take 0.2 to 2 seconds for most reads, rarely up to 20.
-      - Waits of a task (O(wait_timeout)) are separate; each request inside them has this deadline.
+      - Waits of a task (C(wait_timeout) of the modules that wait) are separate; each request inside them has this deadline.
     type: int
     default: 60
   connect_timeout:
