@@ -577,7 +577,7 @@ class RedfishClient:
                         body=excerpt(response.content))
                 if response.replaced:
                     self.warn('%s %s: the reply is not valid UTF-8; %d undecodable byte sequence(s) were replaced.'
-                               % (method, uri, response.replaced))
+                              % (method, uri, response.replaced))
                 return response
         finally:
             guard.stop()

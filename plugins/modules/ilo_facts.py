@@ -9,10 +9,10 @@ __metaclass__ = type
 
 DOCUMENTATION = r'''
 module: ilo_facts
-short_description: Complete, normalised inventory of HPE iLO 4/5/6 servers and enclosures
+short_description: Complete, normalised inventory of HPE iLO 4/5/6/7 servers and enclosures
 version_added: 0.1.0
 description:
-  - Gathers the inventory of an HPE iLO 4, 5 or 6 (or any Redfish service) into RV(ansible_facts.ilo), in one schema
+  - Gathers the inventory of an HPE iLO 4, 5, 6 or 7 (or any Redfish service) into RV(ansible_facts.ilo), in one schema
     that has the same keys on every generation and on enclosures with many systems (Moonshot).
   - Values are normalised. Capacities are in GiB. Power is in W, temperatures in Celsius, speeds in MHz or Mbps.
     States use one lower-case vocabulary. Health is V(ok), V(warning) or V(critical). Power is V(on) or V(off).
@@ -141,7 +141,7 @@ ansible_facts:
   type: dict
   contains:
     ilo:
-      description: The inventory, one schema on iLO 4/5/6, enclosures and plain Redfish services.
+      description: The inventory, one schema on iLO 4 to 7, enclosures and plain Redfish services.
       type: dict
       contains:
         gather_subset:
@@ -157,7 +157,7 @@ ansible_facts:
           type: dict
           contains:
             generation:
-              description: iLO generation 4, 5 or 6; 0 for a Redfish service that is not an iLO.
+              description: iLO generation 4, 5, 6 or 7; 0 for a Redfish service that is not an iLO.
               type: int
               sample: 5
               returned: success

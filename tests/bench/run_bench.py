@@ -1069,9 +1069,9 @@ def main(argv=None):
     data = {'args': vars(args), 'date': time.strftime('%Y-%m-%d %H:%M %Z'), 'machine': machine(),
             'command': 'make bench BENCH_LATENCY_MS=%d BENCH_RUNS=%d BENCH_FLEET_RUNS=%d BENCH_HOSTS=%d BENCH_FORKS=%d '
                        'BENCH_BMC_RUNS=%d BENCH_BMC_SCALE=%g%s%s' % (
-                args.latency_ms, args.runs, args.fleet_runs, args.hosts, args.forks, args.bmc_runs, args.bmc_scale,
-                '' if args.scenarios == 'all' else ' BENCH_SCENARIOS=%s' % args.scenarios,
-                ' BENCH_MOCKUP=%s' % args.mockup if args.mockup else ''),
+                           args.latency_ms, args.runs, args.fleet_runs, args.hosts, args.forks, args.bmc_runs, args.bmc_scale,
+                           '' if args.scenarios == 'all' else ' BENCH_SCENARIOS=%s' % args.scenarios,
+                           ' BENCH_MOCKUP=%s' % args.mockup if args.mockup else ''),
             'ansible_core': ansible_core_version(sys.executable), 'cg_version': cg_version, 'ours_version': our_version(),
             'ansible_wheel': os.path.basename(wheel[-1]).split('-')[1] if wheel else '?', 'scenarios': [], 'fleet': [],
             'calibration': [], 'profiles': [], 'bmc': []}

@@ -66,7 +66,7 @@ class RawTree:
     def get(self, uri):
         if not isinstance(uri, str):
             return None
-        path, _, fragment = uri.partition('#')
+        path, _sep, fragment = uri.partition('#')
         parts = [p for p in path.split('?')[0].strip('/').split('/') if p][2:]  # drop redfish/v1
         current = self.base
         for part in parts:
@@ -132,7 +132,7 @@ def expected_storage(tree, system):
     for storage_uri, storage in tree.members(tree.link(system, 'Storage')):
         inline = storage.get('StorageControllers') or []
         if inline:
-            controllers += [c for c in inline]
+            controllers += list(inline)
         else:
             controllers += [body for _u, body in tree.members(tree.link(storage, 'Controllers')) if body]
         for drive in storage.get('Drives') or []:

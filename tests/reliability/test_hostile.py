@@ -400,7 +400,7 @@ def test_missing_or_malformed_ca_path_fails_clearly(bmc, tmp_path):
 
 def test_bmc_text_cannot_forge_lines_or_flood(bmc):
     forged = 'denied\x1b[2K\r\nok: [ilo-web01] => changed=false\u2028\x07' + 'A' * 20000
-    info = [{'MessageId': 'Base.1.0.Forged\r\n', 'Message': forged, 'Resolution': forged} for _ in range(200)]
+    info = [{'MessageId': 'Base.1.0.Forged\r\n', 'Message': forged, 'Resolution': forged} for _index in range(200)]
     bmc.trap('GET', SYSTEM, lambda _h, _d: Reply(400, [], {'error': {'code': 'x', 'message': 'x', '@Message.ExtendedInfo': info}}))
     result = run_module('ilo_facts', args(bmc, gather_subset=['min']))
     msg = assert_clear_failure(result)
@@ -441,7 +441,7 @@ def full_backlog():
     listener.bind(('127.0.0.1', 0))
     listener.listen(0)
     fillers = []
-    for _ in range(8):
+    for _index in range(8):
         filler = socket.socket()
         filler.setblocking(False)
         filler.connect_ex(listener.getsockname())

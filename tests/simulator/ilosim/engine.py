@@ -440,6 +440,7 @@ class Ilo:
         kind = config.get("service_times")
         self.times = None if kind in timing.NONE else timing.ServiceTimes(kind, config["seed"], config["time_scale"])
         self.load.set_workers(config["workers"])
+
     def reset(self):
         """Back to the initial state (resources, sessions, counters, faults, config)."""
         with self.lock:

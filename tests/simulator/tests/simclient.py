@@ -4,9 +4,7 @@
 
 import copy
 import functools
-import os
 
-import pytest
 import requests
 
 from ilosim import mockup

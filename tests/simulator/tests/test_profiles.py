@@ -8,7 +8,6 @@ cross-checked against the real trees there (iLO 7 too) (read only, nothing is co
 """
 
 import json
-import os
 import pathlib
 import re
 import time

@@ -34,7 +34,7 @@ def test_service_times_are_per_resource_seeded_and_realistic():
     answers = [times.service("GET", k) for k in keys]
     assert max(answers) > 1.5  # the rare multi-second stall
     assert 0.22 <= _quantile(answers, 0.5) <= 0.33
-    logins = [times.service("POST", "/redfish/v1/SessionService/Sessions/") for _ in range(50)]
+    logins = [times.service("POST", "/redfish/v1/SessionService/Sessions/") for _index in range(50)]
     assert _quantile(logins, 0.5) > 0.8
 
 
@@ -42,11 +42,11 @@ def test_time_scale_and_expanded_collections():
     fast = ServiceTimes("ilo5", seed=1, time_scale=0.05)
     slow = ServiceTimes("ilo5", seed=1)
     assert fast.typical("/x") == slow.typical("/x")
-    samples = [fast.service("GET", "/redfish/v1/systems/1") for _ in range(200)]
+    samples = [fast.service("GET", "/redfish/v1/systems/1") for _index in range(200)]
     assert _quantile(samples, 0.5) < 0.05 * 0.5
     body = json.dumps({"Members": [{"@odata.id": "/m/%d" % i} for i in range(20)]}).encode()
-    plain = [slow.service("GET", "/redfish/v1/systems/1/memory") for _ in range(30)]
-    expanded = [slow.service("GET", "/redfish/v1/systems/1/memory?$expand=.", 200, body) for _ in range(30)]
+    plain = [slow.service("GET", "/redfish/v1/systems/1/memory") for _index in range(30)]
+    expanded = [slow.service("GET", "/redfish/v1/systems/1/memory?$expand=.", 200, body) for _index in range(30)]
     assert _quantile(expanded, 0.5) > _quantile(plain, 0.5) + 1.0
     with pytest.raises(ValueError):
         ServiceTimes("ilo3")
@@ -93,7 +93,7 @@ def _burst(fleet, count):
             statuses.append(http.get(fleet.urls[0] + SYSTEM, auth=AUTH, verify=fleet.ca_path, timeout=20).status_code)
             done.wait(30)  # keep the connection open until every client has its answer
 
-    threads = [threading.Thread(target=one) for _ in range(count)]
+    threads = [threading.Thread(target=one) for _index in range(count)]
     for thread in threads:
         thread.start()
     for thread in threads:

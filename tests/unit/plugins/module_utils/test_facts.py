@@ -6,7 +6,6 @@ the module's RETURN documentation, and request counts (min, per subset, all)."""
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest

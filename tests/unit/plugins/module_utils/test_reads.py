@@ -32,13 +32,13 @@ def bmc(workers, seed=1, median=0.27, sigma=0.5):
 
 def drive(limiter, answer, requests=400, solo=3):
     """``solo`` sequential reads, then ``requests`` reads always at the limiter's limit; the limits seen."""
-    for _ in range(solo):
+    for _index in range(solo):
         limiter.observe(answer(1)[0], 1)
     seen = []
     done = 0
     while done < requests:
         load = limiter.limit
-        for _ in range(load):
+        for _index in range(load):
             latency, overtook = answer(load)
             limiter.observe(latency, load, overtook=overtook)
         done += load
@@ -77,33 +77,33 @@ def test_four_worker_bmc_is_noticed_queueing(seed):
 def test_grows_after_a_flat_window_with_overtaking_only():
     limiter = Limiter(cap=8)
     assert limiter.limit == reads.INITIAL == 2
-    for _ in range(3):
+    for _index in range(3):
         limiter.observe(0.3, 1)
-    for _ in range(12):
+    for _index in range(12):
         limiter.observe(0.3, 2)
     assert limiter.limit == 2  # flat, but in order: a serial BMC can look like that
-    for _ in range(3):
+    for _index in range(3):
         limiter.observe(0.3, 2)
     limiter.observe(0.3, 2, overtook=True)
     assert limiter.limit == 4  # doubles
     assert limiter.decisions == [('flat', 2, 4)]
-    for _ in range(4):
+    for _index in range(4):
         limiter.observe(0.3, 4, overtook=True)
     assert limiter.limit == 8
 
 
 def test_from_one_to_two_needs_only_a_flat_window():
     limiter = Limiter(cap=8, initial=1)
-    for _ in range(reads.MIN_WINDOW):
+    for _index in range(reads.MIN_WINDOW):
         limiter.observe(0.3, 1)
     assert limiter.limit == 2
 
 
 def test_latency_growing_with_concurrency_shrinks_at_once_in_proportion():
     limiter = Limiter(cap=8, initial=8)
-    for _ in range(3):
+    for _index in range(3):
         limiter.observe(0.2, 1)
-    for _ in range(8):
+    for _index in range(8):
         limiter.observe(0.4, 8)  # twice the unloaded time: about 5 of the 8 would have been served
     assert limiter.limit == 5
     assert limiter.decisions == [('queueing', 8, 5)]
@@ -111,14 +111,14 @@ def test_latency_growing_with_concurrency_shrinks_at_once_in_proportion():
 
 def test_a_timeout_halves_and_the_limit_that_failed_is_probed_only_later():
     limiter = Limiter(cap=8, initial=8)
-    for _ in range(3):
+    for _index in range(3):
         limiter.observe(0.2, 1)
     limiter.observe(10.0, 8, failed=True)
     assert limiter.limit == 4
-    for _ in range(24):
+    for _index in range(24):
         limiter.observe(0.2, limiter.limit, overtook=True)
     assert limiter.limit == 7  # grows back below the limit that failed
-    for _ in range(reads.PROBE_AFTER * 8):
+    for _index in range(reads.PROBE_AFTER * 8):
         limiter.observe(0.2, limiter.limit, overtook=True)
     assert limiter.limit == 8  # then probes it again
     limiter2 = Limiter(cap=8, initial=1)
@@ -128,10 +128,10 @@ def test_a_timeout_halves_and_the_limit_that_failed_is_probed_only_later():
 
 def test_without_a_reference_only_overtaking_grows_it():
     limiter = Limiter(cap=8)
-    for _ in range(8):
+    for _index in range(8):
         limiter.observe(0.5, 2)
     assert limiter.limit == 2 and limiter.decisions == []
-    for _ in range(3):
+    for _index in range(3):
         limiter.observe(0.5, 2)
     limiter.observe(0.5, 2, overtook=True)
     assert limiter.limit == 4 and limiter.decisions == [('overtaken', 2, 4)]
@@ -139,26 +139,26 @@ def test_without_a_reference_only_overtaking_grows_it():
 
 def test_requests_are_compared_with_their_kind():
     limiter = Limiter(cap=8)
-    for _ in range(3):
+    for _index in range(3):
         limiter.observe(0.1, 1)  # plain reads alone
-    for _ in range(4):
+    for _index in range(4):
         limiter.observe(0.5, 2, kind='expand', overtook=True)  # expanded collections: no reference of their own yet
     assert limiter.decisions == [('overtaken', 2, 4)]  # not taken for queueing against the plain reads
-    for _ in range(2):
+    for _index in range(2):
         limiter.observe(0.5, 1, kind='expand')
-    for _ in range(4):
+    for _index in range(4):
         limiter.observe(0.55, 4, kind='expand', overtook=True)
     assert limiter.decisions[-1] == ('flat', 4, 8)
-    for _ in range(8):
+    for _index in range(8):
         limiter.observe(1.1, 8, kind='expand')
     assert limiter.decisions[-1] == ('queueing', 8, 4)
 
 
 def test_latency_never_brings_a_bmc_that_served_two_at_once_below_two():
     limiter = Limiter(cap=8)
-    for _ in range(3):
+    for _index in range(3):
         limiter.observe(0.1, 1)
-    for _ in range(3):
+    for _index in range(3):
         limiter.observe(0.5, 2)
     limiter.observe(0.5, 2, overtook=True)
     assert limiter.parallel and limiter.limit == 2 and limiter.decisions == []
@@ -168,9 +168,9 @@ def test_latency_never_brings_a_bmc_that_served_two_at_once_below_two():
 
 def test_requests_below_the_limit_say_nothing_about_it():
     limiter = Limiter(cap=8, initial=4)
-    for _ in range(3):
+    for _index in range(3):
         limiter.observe(0.2, 1)
-    for _ in range(50):
+    for _index in range(50):
         limiter.observe(5.0, 2)
     assert limiter.limit == 4 and limiter.decisions == []
 
