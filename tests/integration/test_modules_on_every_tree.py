@@ -26,10 +26,13 @@ FAST = {'post_duration_s': 0.2, 'power_duration_s': 0.05, 'graceful_shutdown_s':
 CASES = [(name, system['Id']) for name in TREES for system in RawTree(os.path.join(SHARED, name)).systems()]
 
 
-def serve(simulators, name):
+def serve(simulators, name, system_id):
+    """The raw tree, the raw system and a fresh simulator serving the tree."""
+    tree = RawTree(os.path.join(SHARED, name))
+    system = [s for s in tree.systems() if s['Id'] == system_id][0]
     fleet = fresh(simulators('mockup:' + os.path.join(SHARED, name)))
     fleet.ilos[0].set_config(dict(FAST))
-    return fleet
+    return tree, system, fleet
 
 
 def writes(fleet):
@@ -45,9 +48,7 @@ def norm(uri):
 @pytest.mark.skipif(not CASES, reason='no Redfish trees under %s' % SHARED)
 @pytest.mark.parametrize('name,system_id', CASES or [('none', 'none')])
 def test_power_on_every_tree(simulators, name, system_id):
-    tree = RawTree(os.path.join(SHARED, name))
-    system = [s for s in tree.systems() if s['Id'] == system_id][0]
-    fleet = serve(simulators, name)
+    _tree, system, fleet = serve(simulators, name, system_id)
     state = 'on' if system.get('PowerState') == 'On' else 'off'
     result = run_module('ilo_power', connection(fleet, state=state, system_id=system_id))
     assert not result.get('failed') and result['changed'] is False, result
@@ -61,9 +62,7 @@ def test_power_on_every_tree(simulators, name, system_id):
 @pytest.mark.skipif(not CASES, reason='no Redfish trees under %s' % SHARED)
 @pytest.mark.parametrize('name,system_id', CASES or [('none', 'none')])
 def test_bios_on_every_tree(simulators, name, system_id):
-    tree = RawTree(os.path.join(SHARED, name))
-    system = [s for s in tree.systems() if s['Id'] == system_id][0]
-    fleet = serve(simulators, name)
+    tree, system, fleet = serve(simulators, name, system_id)
     bios_link = (system.get('Bios') or {}).get('@odata.id')
     if not bios_link:
         result = run_module('ilo_bios_settings', connection(fleet, system_id=system_id, attributes={'AdminName': 'x'}))
