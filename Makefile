@@ -52,7 +52,8 @@ BENCH_OUTPUT ?= docs/performance.md
 
 # Extra pytest arguments, e.g. make test PYTEST_ARGS='-k power -x'
 PYTEST_ARGS ?=
-# Parallel pytest workers (pytest-xdist) for make test; 1 runs everything in one process
+# Parallel pytest workers (pytest-xdist) for make test; 1 runs everything in one process. Tests go out one at a
+# time in collection order, which tests/conftest.py sorts longest first, so no worker ends on a long tail.
 TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt 4 ] && n=4; echo $$n)
 
 export ANSIBLE_HOME := $(abspath $(BUILD))/ansible-home
@@ -108,7 +109,7 @@ demo: $(VENV)/.stamp collection
 	$(TEST_ENV) $(VENV)/bin/python tests/utils/demo.py
 
 test: venvs peers collection
-	$(TEST_ENV) $(VENV)/bin/python -m pytest -p no:cacheprovider -ra $(if $(filter-out 1,$(TEST_WORKERS)),-n $(TEST_WORKERS)) \
+	$(TEST_ENV) $(VENV)/bin/python -m pytest -p no:cacheprovider -ra $(if $(filter-out 1,$(TEST_WORKERS)),-n $(TEST_WORKERS) --maxschedchunk 1) \
 		--durations=15 $(PYTEST_ARGS) tests
 
 units: $(VENV)/.stamp collection
