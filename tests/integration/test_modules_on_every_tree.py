@@ -17,7 +17,8 @@ import os
 
 import pytest
 
-from test_facts_on_every_tree import TREES, RawTree  # pylint: disable=import-error  (puts tests/reliability on sys.path)
+# test_facts_on_every_tree also puts tests/reliability on sys.path (relkit)
+from test_facts_on_every_tree import TREES, RawTree  # pylint: disable=import-error
 
 from ilotest import SHARED, fresh  # pylint: disable=import-error
 from relkit import assert_clear_failure, connection, run_module  # pylint: disable=import-error,wrong-import-order
