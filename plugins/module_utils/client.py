@@ -183,8 +183,10 @@ def normalize_uri(uri):
     return path + sep + query
 
 
-def capped(uris, collection_uri, warn):
-    """The first MAX_MEMBERS of a collection's member URIs; ``warn(text)`` says when more were left out."""
+def capped(members, collection_uri, warn):
+    """The URIs of a collection's first MAX_MEMBERS members (links of any form, anything else skipped);
+    ``warn(text)`` says when more were left out."""
+    uris = [link_of(m) for m in members if link_of(m)]
     if len(uris) <= MAX_MEMBERS:
         return uris
     warn('%s lists %d members; only the first %d are read (a bound against endless collections).'

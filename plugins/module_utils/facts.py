@@ -665,8 +665,7 @@ class Gatherer:
         for item in items:
             if is_expanded(item):
                 self._remember(item)
-        uris = capped([link_of(m) for m in items if isinstance(m, (dict, str)) and link_of(m)], collection_uri,
-                      self.warnings.append)
+        uris = capped(items, collection_uri, self.warnings.append)
         missing = [u for u in uris if normalize_uri(u) not in self._store]
         if optional:
             self.get_many(missing)

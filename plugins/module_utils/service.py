@@ -160,8 +160,7 @@ class IloService:
         members = body.get('Members')
         if members is None:
             members = dig(body, 'links.Member') or []
-        return capped([link_of(m) for m in members if isinstance(m, (dict, str)) and link_of(m)], collection_uri,
-                      self.client.warn)
+        return capped(members, collection_uri, self.client.warn)
 
     def systems(self):
         return self.members(self.root_link('Systems'))
