@@ -28,7 +28,7 @@ __metaclass__ = type
 import difflib
 import re
 
-from ansible_collections.lightsout.ilo.plugins.module_utils.client import link_of
+from ansible_collections.lightsout.ilo.plugins.module_utils.body import bios_attributes, bios_link, is_flat
 from ansible_collections.lightsout.ilo.plugins.module_utils.errors import (
     IloAuthError,
     IloConnectionError,
@@ -40,27 +40,9 @@ from ansible_collections.lightsout.ilo.plugins.module_utils.errors import (
     parse_messages,
     split_message_id,
 )
-from ansible_collections.lightsout.ilo.plugins.module_utils.service import dig
 from ansible_collections.lightsout.ilo.plugins.module_utils.state import SettingsResource, unique_messages
 
-# Top-level keys of an iLO 4 flat HpBios body (current or settings) that are not attributes.
-FLAT_METADATA = frozenset(['Type', 'Name', 'Description', 'AttributeRegistry', 'Id', 'Modified', 'SettingsResult',
-                           'links', 'Links', 'Oem', 'Actions', 'SettingsObject'])
 _MISSING = object()
-
-
-def attributes_of(body):
-    """The attribute values of a Bios or settings body: ``Attributes`` or iLO 4's flat top-level keys."""
-    body = body or {}
-    if isinstance(body.get('Attributes'), dict):
-        return dict(body['Attributes'])
-    return dict((k, v) for k, v in body.items()
-                if not k.startswith('@') and k not in FLAT_METADATA and not isinstance(v, (dict, list)))
-
-
-def is_flat(body):
-    """True for iLO 4's flat HpBios layout (attributes at the top level)."""
-    return not isinstance((body or {}).get('Attributes'), dict)
 
 
 def _kind(value):
@@ -297,9 +279,7 @@ class BiosSettings(SettingsResource):
     noun = 'BIOS settings'
 
     def __init__(self, service, system_uri):
-        system = service.client.get(system_uri).json or {}
-        bios_uri = link_of(system.get('Bios')) or link_of(dig(service.oem(system), 'links.BIOS')) \
-            or link_of(dig(service.oem(system), 'Links.BIOS'))
+        bios_uri = bios_link(service.client.get(system_uri).json or {})
         if not bios_uri:
             raise IloDiscoveryError('The system %s has no BIOS resource (no Bios link).' % system_uri)
         super(BiosSettings, self).__init__(service.client, bios_uri)
@@ -311,13 +291,10 @@ class BiosSettings(SettingsResource):
 
     # ------------------------------------------------------------------ layout
     def values_of(self, body):
-        return attributes_of(body)
+        return bios_attributes(body)
 
     def body_for(self, values):
         return dict(values) if self.flat else {'Attributes': dict(values)}
-
-    def find_settings_uri(self, body):
-        return super(BiosSettings, self).find_settings_uri(body) or link_of(dig(body, 'links.Settings'))
 
     def missing_settings_object(self):
         return ('The BIOS resource %s advertises no settings object (@Redfish.Settings.SettingsObject); '

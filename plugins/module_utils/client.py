@@ -65,6 +65,7 @@ except ImportError:
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
     HTTPAdapter = HTTPConnection = HTTPSConnection = HTTPConnectionPool = HTTPSConnectionPool = object
 
+from ansible_collections.lightsout.ilo.plugins.module_utils.body import link_of, normalize_uri, same_uri
 from ansible_collections.lightsout.ilo.plugins.module_utils.reads import limiter_of, run_all
 from ansible_collections.lightsout.ilo.plugins.module_utils.errors import (
     IloAuthError,
@@ -164,25 +165,6 @@ def parse_retry_after(value, now=None):
     return max(0.0, seconds)
 
 
-def normalize_uri(uri):
-    """The comparison form of a URI: path only, lower-case, no trailing slash (the root stays '/')."""
-    if uri is None:
-        return None
-    text = str(uri)
-    if '://' in text:
-        try:
-            parts = urlsplit(text)
-            text = parts.path + ('?' + parts.query if parts.query else '')
-        except ValueError:  # e.g. a malformed IPv6 literal in a link a BMC sent: keep the path after the host
-            rest = text.split('://', 1)[1]
-            text = '/' + rest.split('/', 1)[1] if '/' in rest else '/'
-    path, sep, query = text.partition('?')
-    path = path.lower()
-    while len(path) > 1 and path.endswith('/'):
-        path = path[:-1]
-    return path + sep + query
-
-
 def capped(members, collection_uri, warn):
     """The URIs of a collection's first MAX_MEMBERS members (links of any form, anything else skipped);
     ``warn(text)`` says when more were left out."""
@@ -192,19 +174,6 @@ def capped(members, collection_uri, warn):
     warn('%s lists %d members; only the first %d are read (a bound against endless collections).'
          % (collection_uri, len(uris), MAX_MEMBERS))
     return uris[:MAX_MEMBERS]
-
-
-def same_uri(first, second):
-    return normalize_uri(first) == normalize_uri(second)
-
-
-def link_of(value):
-    """The URI of a Redfish link ``{"@odata.id": ...}`` or iLO 4 compat ``{"href": ...}``, else None."""
-    if isinstance(value, dict):
-        return value.get('@odata.id') or value.get('href')
-    if isinstance(value, str) and value.startswith('/'):
-        return value
-    return None
 
 
 def resolve_verify(validate_certs, ca_path, environ):

@@ -42,7 +42,22 @@ except ImportError:
     HAS_JMESPATH = False
     JMESPATH_IMPORT_ERROR = traceback.format_exc()
 
-from ansible_collections.lightsout.ilo.plugins.module_utils.client import capped, link_of, normalize_uri, same_uri
+from ansible_collections.lightsout.ilo.plugins.module_utils.body import (
+    bios_attributes,
+    bios_link,
+    identity,
+    is_expanded,
+    link_of,
+    links_named,
+    managed_by,
+    norm_mac,
+    norm_macs,
+    normalize_uri,
+    same_uri,
+    settings_link,
+    text_of,
+)
+from ansible_collections.lightsout.ilo.plugins.module_utils.client import capped
 from ansible_collections.lightsout.ilo.plugins.module_utils.errors import (
     IloAuthError,
     IloDiscoveryError,
@@ -55,7 +70,8 @@ from ansible_collections.lightsout.ilo.plugins.module_utils.errors import (
     clean_text,
 )
 from ansible_collections.lightsout.ilo.plugins.module_utils.reads import DEFAULT_CAP, limiter_of, run_all
-from ansible_collections.lightsout.ilo.plugins.module_utils.service import EXPAND_MEMBERS, is_expanded
+from ansible_collections.lightsout.ilo.plugins.module_utils.service import EXPAND_MEMBERS
+from ansible_collections.lightsout.ilo.plugins.module_utils.state import pending_of
 
 SUBSETS = ('system', 'processors', 'memory', 'storage', 'network', 'firmware', 'power', 'thermal',
            'manager', 'bios', 'boot', 'logs')
@@ -113,8 +129,6 @@ LINKS = {
     'ethernet_interfaces': ['EthernetInterfaces."@odata.id"', 'links.EthernetInterfaces.href'],
     'base_network_adapters': ['Oem.Hpe.Links.NetworkAdapters."@odata.id"', 'Oem.Hp.links.NetworkAdapters.href'],
     'chassis_network_adapters': ['NetworkAdapters."@odata.id"'],
-    'bios': ['Bios."@odata.id"', 'Oem.Hp.links.BIOS.href', 'Oem.Hpe.Links.BIOS."@odata.id"'],
-    'bios_settings': ['"@Redfish.Settings".SettingsObject."@odata.id"', 'links.Settings.href'],
     'boot_options': ['Boot.BootOptions."@odata.id"'],
     'log_services': ['LogServices."@odata.id"', 'links.LogServices.href'],
     'log_entries': ['Entries."@odata.id"', 'links.Entries.href'],
@@ -337,10 +351,6 @@ MAPS = {
     },
 }
 
-# Metadata keys of an iLO 4 flat HpBios resource (everything else is an attribute).
-BIOS_META = re.compile(r'^(@|Id$|Name$|Description$|Type$|Modified$|SettingsResult$|links$|Links$|Oem$|AttributeRegistry$|Attributes$|Actions$|'
-                       r'SettingsObject$)')
-
 # --------------------------------------------------------------------------------------------------
 # Normalisers
 # --------------------------------------------------------------------------------------------------
@@ -399,54 +409,6 @@ def _norm_raid(value):
     return _RAID_NAMES.get(key, key)
 
 
-_MAC_FORMS = (re.compile(r'^[0-9a-f]{2}([:-])[0-9a-f]{2}(?:\1[0-9a-f]{2}){4}$'),
-              re.compile(r'^[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4}$'),
-              re.compile(r'^[0-9a-f]{12}$'))
-
-
-def norm_mac(value):
-    """A MAC address as lower-case colon form; None when it is not one (a WWN, garbage, all zeros or all ones)."""
-    if not isinstance(value, str):
-        return None
-    text = value.strip().lower()
-    if not any(form.match(text) for form in _MAC_FORMS):
-        return None
-    digits = re.sub(r'[^0-9a-f]', '', text)
-    if digits in ('0' * 12, 'f' * 12):
-        return None
-    return ':'.join(digits[i:i + 2] for i in range(0, 12, 2))
-
-
-def _norm_macs(values):
-    out = []
-    for value in values if isinstance(values, list) else [values]:
-        mac = norm_mac(value)
-        if mac and mac not in out:
-            out.append(mac)
-    return out
-
-
-def _norm_text(value):
-    """Plain (string) fields: numbers as text; objects, lists and booleans are not text (the next path is tried)."""
-    if isinstance(value, bool) or isinstance(value, (dict, list)):
-        return None
-    text = value if isinstance(value, str) else str(value)
-    return text.strip() or None
-
-
-#: Values that fill a serial number or a location when there is none: they never identify anything.
-_PLACEHOLDER = re.compile(r'^(?:n/?a|not\s*available|not\s*specified|unknown|none|null|removed.*|to be filled by o\.?e\.?m\.?|'
-                          r'0+|x+|-+|\.+|\?+)$', re.I)
-
-
-def identity(value):
-    """The comparison form of an identifying value (serial number, location), or None for a placeholder."""
-    text = _norm_text(value) if value is not None else None
-    if not text or _PLACEHOLDER.match(text):
-        return None
-    return text.upper()
-
-
 NORMALISERS = {
     'health': _norm_health,
     'lower': lambda v: str(v).lower() if v not in (None, '') else None,
@@ -459,12 +421,12 @@ NORMALISERS = {
     'mib_to_gib': lambda v: _round(_num(v) / 1024.0) if _num(v) is not None else None,
     'bytes_to_gib': lambda v: _round(_num(v) / 1073741824.0) if _num(v) is not None else None,
     'mac': norm_mac,
-    'macs': _norm_macs,
+    'macs': norm_macs,
     'list': lambda v: list(v) if isinstance(v, list) else ([] if v is None else [v]),
     'bool': lambda v: v if isinstance(v, bool) else None,
     'none_null': lambda v: None if str(v).lower() in ('none', '') else v,
     'raid': _norm_raid,
-    'text': _norm_text,
+    'text': text_of,
 }
 LIST_NORMS = ('list', 'macs')
 
@@ -852,7 +814,7 @@ class Gatherer:
     def _sys_network(self, body, generation):
         interfaces = [apply_map('interface', i, generation) for i in self.members(link('ethernet_interfaces', body))]
         adapters = _Devices()
-        chassis_uris = [u for u in (link_of(c) for c in _list(search('Links.Chassis', body) or search('links.Chassis', body))) if u]
+        chassis_uris = links_named(body, 'Chassis')
         if not chassis_uris:
             chassis_uris = [link_of(self._chassis_of(body))]
         self.get_many(chassis_uris)
@@ -866,7 +828,7 @@ class Gatherer:
                 set(a['mac_addresses']) & set(item['mac_addresses']) or
                 (identity(a['location']) is not None and identity(a['location']) == identity(item['location']))))
             if same is not None:
-                same['mac_addresses'] = _norm_macs(same['mac_addresses'] + item['mac_addresses'])
+                same['mac_addresses'] = norm_macs(same['mac_addresses'] + item['mac_addresses'])
                 _fill(same, item)
             else:
                 adapters.add(item, link_of(adapter), 'base_network_adapters')
@@ -881,18 +843,17 @@ class Gatherer:
             macs.extend(_list(search('Ethernet.AssociatedMACAddresses', port) or search('AssociatedNetworkAddresses', port)))
         for function in self.members(link('adapter_functions', adapter)):
             macs.append(search('Ethernet.MACAddress', function) or search('Ethernet.PermanentMACAddress', function))
-        item['mac_addresses'] = _norm_macs(item['mac_addresses'] + macs)
+        item['mac_addresses'] = norm_macs(item['mac_addresses'] + macs)
         return item
 
     def _sys_bios(self, body, generation):
-        bios = self.get(link('bios', body))
+        bios = self.get(bios_link(body))
         if not bios:
             return {'registry': None, 'attributes': {}, 'pending': {}, 'settings_uri': None}
-        settings_uri = link('bios_settings', bios)
-        settings = self.get(settings_uri) if settings_uri and normalize_uri(settings_uri) != normalize_uri(link_of(bios)) else None
-        current = _bios_attributes(bios)
-        staged = _bios_attributes(settings) if settings else {}
-        pending = dict((k, v) for k, v in staged.items() if current.get(k) != v)
+        settings_uri = settings_link(bios)
+        settings = self.get(settings_uri) if settings_uri and not same_uri(settings_uri, link_of(bios)) else None
+        current = bios_attributes(bios)
+        pending = pending_of(current, bios_attributes(settings))
         out = apply_map('bios', bios, generation)
         out.update({'attributes': current, 'pending': pending, 'settings_uri': settings_uri})
         return out
@@ -909,14 +870,14 @@ class Gatherer:
         """Every log service of the system and of its manager; HPE's IML, IEL and SL also under their names."""
         out = {'iml': [], 'iel': [], 'sl': [], 'services': []}
         sources = [('system', body)]
-        manager_uri = search('Links.ManagedBy[0]."@odata.id"', body) or search('links.ManagedBy[0].href', body)
+        manager_uri = managed_by(body)
         if manager_uri:
             sources.append(('manager', self.get(manager_uri)))
         for source, owner in sources:
             for service in self.members(link('log_services', owner)):
-                service_id = _norm_text(service.get('Id')) or normalize_uri(link_of(service) or '').split('/')[-1]
+                service_id = text_of(service.get('Id')) or normalize_uri(link_of(service) or '').split('/')[-1]
                 entries = self._log(service, generation)
-                out['services'].append({'id': service_id, 'name': _norm_text(service.get('Name')), 'source': source,
+                out['services'].append({'id': service_id, 'name': text_of(service.get('Name')), 'source': source,
                                         'uri': link_of(service), 'entries': entries})
                 key = str(service_id).lower()
                 if key in ('iml', 'iel', 'sl') and not out[key]:
@@ -947,7 +908,7 @@ class Gatherer:
         with self._lock:
             if system_uri in self._chassis:
                 return self._chassis[system_uri]
-        linked = [u for u in (link_of(c) for c in _list(search('Links.Chassis', system) or search('links.Chassis', system))) if u]
+        linked = links_named(system, 'Chassis')
         chosen = None
         if len(linked) == 1:
             chosen = self.get(linked[0])
@@ -955,8 +916,8 @@ class Gatherer:
             candidates = linked or self._member_uris(link('chassis', self.service.root))
             self.get_many(candidates)
             bodies = [b for b in (self._store.get(normalize_uri(u)) for u in candidates) if b]
-            claiming = [b for b in bodies if system_uri in [normalize_uri(link_of(s)) for s in _list(
-                search('Links.ComputerSystems', b) or search('links.ComputerSystems', b))]] or (bodies if linked else [])
+            claiming = [b for b in bodies if system_uri in [normalize_uri(u) for u in links_named(b, 'ComputerSystems')]] \
+                or (bodies if linked else [])
             inner = [b for b in claiming if not any(same_uri(link('contained_by', o), link_of(b)) for o in claiming)]
             if len(inner) == 1:
                 chosen = inner[0]
@@ -1049,7 +1010,7 @@ class Gatherer:
         }
 
     def _manager(self, system, generation):
-        uri = (search('Links.ManagedBy[0]."@odata.id"', system or {}) or search('links.ManagedBy[0].href', system or {}))
+        uri = managed_by(system)
         if not uri:
             managers = self._member_uris(link('managers', self.service.root))
             uri = managers[0] if managers else None
@@ -1163,14 +1124,6 @@ def _drive(item):
     if item.get('size_gib') is None:
         item['size_gib'] = mib
     return item
-
-
-def _bios_attributes(body):
-    if not body:
-        return {}
-    if isinstance(body.get('Attributes'), dict):
-        return dict(body['Attributes'])
-    return dict((k, v) for k, v in body.items() if not BIOS_META.match(k))
 
 
 def _int_or_zero(text):

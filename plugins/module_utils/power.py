@@ -34,7 +34,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.lightsout.ilo.plugins.module_utils.client import link_of
+from ansible_collections.lightsout.ilo.plugins.module_utils.body import link_of
 from ansible_collections.lightsout.ilo.plugins.module_utils.errors import IloPowerTimeout, IloValidationError
 from ansible_collections.lightsout.ilo.plugins.module_utils.state import Poller
 

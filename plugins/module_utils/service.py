@@ -14,7 +14,8 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.lightsout.ilo.plugins.module_utils.client import capped, link_of, normalize_uri
+from ansible_collections.lightsout.ilo.plugins.module_utils.body import dig, is_expanded, last_segment, link_of, members_of
+from ansible_collections.lightsout.ilo.plugins.module_utils.client import capped
 from ansible_collections.lightsout.ilo.plugins.module_utils.errors import (
     IloDiscoveryError,
     IloError,
@@ -22,33 +23,8 @@ from ansible_collections.lightsout.ilo.plugins.module_utils.errors import (
 )
 
 
-def dig(body, path, default=None):
-    """``dig(body, 'Oem.Hpe.PostState')``: walk dict keys (and list indexes) without raising."""
-    value = body
-    for part in path.split('.'):
-        if isinstance(value, dict):
-            value = value.get(part)
-        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
-            value = value[int(part)]
-        else:
-            return default
-        if value is None:
-            return default
-    return value
-
-
 # The query that returns a collection's members in its own answer (one level, the members themselves).
 EXPAND_MEMBERS = {'$expand': '.'}
-
-
-def is_expanded(member):
-    """True for a collection member that came back as the resource itself, not a bare link."""
-    uri = link_of(member) if isinstance(member, dict) else None
-    return bool(uri and '#' not in uri and len(member) > 1)
-
-
-def last_segment(uri):
-    return normalize_uri(uri).rstrip('/').split('/')[-1] if uri else ''
 
 
 class IloService:
@@ -156,11 +132,7 @@ class IloService:
         return body
 
     def members(self, collection_uri):
-        body = self.collection(collection_uri)
-        members = body.get('Members')
-        if members is None:
-            members = dig(body, 'links.Member') or []
-        return capped(members, collection_uri, self.client.warn)
+        return capped(members_of(self.collection(collection_uri)), collection_uri, self.client.warn)
 
     def systems(self):
         return self.members(self.root_link('Systems'))

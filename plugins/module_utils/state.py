@@ -27,10 +27,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
 import time
 from collections import namedtuple
 
-from ansible_collections.lightsout.ilo.plugins.module_utils.client import link_of
+from ansible_collections.lightsout.ilo.plugins.module_utils.body import settings_link
 from ansible_collections.lightsout.ilo.plugins.module_utils.errors import (
     IloAuthError,
     IloConnectionError,
@@ -71,6 +72,26 @@ def view(names, current, pending):
             entry['pending'] = pending[name]
         found[name] = entry
     return found
+
+
+def nested(body, path, value):
+    """Set ``value`` at ``path`` (a tuple of keys) in ``body``, creating the dicts on the way; returns ``body``."""
+    target = body
+    for key in path[:-1]:
+        target = target.setdefault(key, {})
+    target[path[-1]] = value
+    return body
+
+
+def message_key(message):
+    """The last part of a message's id: ``ResetRequired`` for ``iLO.2.18.ResetRequired`` or iLO 4's ``iLO.0.10:ResetRequired``."""
+    text = str((message or {}).get('MessageId') or (message or {}).get('MessageID') or '')
+    return re.split(r'[.:]', text)[-1]
+
+
+def says(messages, *keys):
+    """True when one of ``messages`` has one of the message ``keys`` (``says(messages, 'ResetRequired')``)."""
+    return any(message_key(m) in keys for m in messages or [] if isinstance(m, dict))
 
 
 def unique_messages(messages):
@@ -185,7 +206,8 @@ class SettingsResource:
         return dict(values)
 
     def find_settings_uri(self, body):
-        return link_of((body.get('@Redfish.Settings') or {}).get('SettingsObject'))
+        """The settings object: ``@Redfish.Settings.SettingsObject`` (iLO 4: ``links.Settings``), or None."""
+        return settings_link(body)
 
     def missing_settings_object(self):
         return ('%s advertises no settings object (@Redfish.Settings.SettingsObject); its %s cannot be changed '
@@ -268,6 +290,13 @@ class SettingsResource:
         changes, messages = self._patch(desired)
         self.assume(changes)
         return changes, messages
+
+    def unapplied(self, desired):
+        """Read the resource again; ``{name: {desired, current}}`` of every desired value it does not show."""
+        self.reload()
+        current = self.current
+        return dict((name, {'desired': want, 'current': current.get(name)})
+                    for name, want in sorted(desired.items()) if current.get(name, MISSING) != want)
 
     def converge(self, desired, check_mode=False):
         """Plan; write (or, in check mode, only predict); return the :class:`Outcome`."""
@@ -392,7 +421,11 @@ class ManagerReset:
         def back(state):
             return state == 'up' and (seen['down'] or self.poller.clock() - started >= self.settle)
 
-        reached, last = self.poller.wait(lambda: self._probe(seen), back, started + float(timeout), progress)
+        retries, self.client.retries = self.client.retries, 0  # the poller is the retry loop: a probe that retried would hide the downtime
+        try:
+            reached, last = self.poller.wait(lambda: self._probe(seen), back, started + float(timeout), progress)
+        finally:
+            self.client.retries = retries
         result.update(went_down=seen['down'], logged_in_again=self.client.token != token,
                       elapsed=round(self.poller.clock() - started, 2))
         if not reached:

@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from ansible_collections.lightsout.ilo.plugins.module_utils import errors
 from ansible_collections.lightsout.ilo.plugins.module_utils.bios import AttributeRegistry, BiosSettings, check_value, validate
-from ansible_collections.lightsout.ilo.plugins.module_utils.client import (
-    RedfishClient, Response, normalize_base_url, normalize_uri, same_uri)
+from ansible_collections.lightsout.ilo.plugins.module_utils.body import normalize_uri, same_uri
+from ansible_collections.lightsout.ilo.plugins.module_utils.client import RedfishClient, Response, normalize_base_url
 from ansible_collections.lightsout.ilo.plugins.module_utils.errors import IloError, IloValidationError
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -11,7 +11,8 @@ import re
 import pytest
 import yaml
 
-from ansible_collections.lightsout.ilo.plugins.module_utils.client import RedfishClient, link_of, normalize_uri
+from ansible_collections.lightsout.ilo.plugins.module_utils.body import link_of, normalize_uri
+from ansible_collections.lightsout.ilo.plugins.module_utils.client import RedfishClient
 from ansible_collections.lightsout.ilo.plugins.module_utils.errors import IloDiscoveryError, IloValidationError
 from ansible_collections.lightsout.ilo.plugins.module_utils.facts import (
     SUBSETS,

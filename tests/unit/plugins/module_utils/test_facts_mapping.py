@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.lightsout.ilo.plugins.module_utils import facts as facts_mod
+from ansible_collections.lightsout.ilo.plugins.module_utils.body import identity, norm_mac
 from ansible_collections.lightsout.ilo.plugins.module_utils.errors import (
     IloAuthError,
     IloHTTPError,
@@ -17,7 +18,7 @@ from ansible_collections.lightsout.ilo.plugins.module_utils.errors import (
     IloSecurityError,
     IloTimeoutError,
 )
-from ansible_collections.lightsout.ilo.plugins.module_utils.facts import Gatherer, apply_map, identity, norm_mac
+from ansible_collections.lightsout.ilo.plugins.module_utils.facts import Gatherer, apply_map
 
 
 @pytest.mark.parametrize('value,expected', [
