@@ -93,7 +93,7 @@ def pytest_testnodedown(node, error):  # pylint: disable=unused-argument
 
 
 def _relkit():
-    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'reliability'))
+    # tests/utils is on sys.path (above)
     import relkit  # pylint: disable=import-outside-toplevel,import-error
     return relkit
 

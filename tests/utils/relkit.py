@@ -1,22 +1,30 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) lightsout.ilo contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Helpers of the reliability tier: run a module in-process, count what reached the simulator,
-and record the fault x module matrix and the bad-input count for the terminal summary.
+"""Helpers of the in-process tiers (tests/modules, tests/reliability): run a module in-process,
+count what reached the simulator, and record the fault x module matrix and the bad-input count
+for the terminal summary.
 
-Import as ``from relkit import ...`` (this directory is on sys.path under pytest's default
-import mode); never import ``conftest``.
+Import as ``from relkit import ...`` (tests/utils is on sys.path, see tests/conftest.py); never
+import ``conftest``. Under pytest-xdist each worker's findings (``state()``) reach the controller
+through tests/conftest.py (``pytest_sessionfinish`` / ``pytest_testnodedown`` / ``merge()``).
 """
 
 from __future__ import annotations
 
+import base64
 import importlib
 import json
 import os
+import ssl
 import traceback
+import urllib.error
+import urllib.request
 from unittest import mock
 
-from ilotest import ROOT  # pylint: disable=import-error
+import pytest
+
+from ilotest import ILO5_MOCKUP, ILO6_MOCKUP, ILO7_MOCKUP, ROOT, fresh, shared_missing  # pylint: disable=import-error
 
 from ansible.module_utils import basic
 from ansible.module_utils.common import warnings as ansible_warnings
@@ -111,6 +119,73 @@ def endpoint_count(fleet, method, fragment):
 
 def sessions(fleet):
     return fleet.ilos[0].session_info()
+
+
+# ------------------------------------------------------------------ profiles, simulators, direct requests
+
+#: The profiles the module tests run on: the bundled synthetic ones, and (``mockup-*``) the real iLO
+#: trees under ../shared served by the simulator's mockup mode.
+SYNTHETIC = ('ilo4', 'ilo5', 'ilo6', 'ilo7')
+REAL_TREES = ('mockup-ilo5', 'mockup-ilo6', 'mockup-ilo7')
+MOCKUPS = {'mockup-ilo5': ILO5_MOCKUP, 'mockup-ilo6': ILO6_MOCKUP, 'mockup-ilo7': ILO7_MOCKUP}
+GENERATIONS = {'ilo4': 4, 'ilo5': 5, 'ilo6': 6, 'ilo7': 7, 'moonshot': 5, 'mockup-ilo5': 5, 'mockup-ilo6': 6, 'mockup-ilo7': 7}
+#: Simulator timings that keep power and POST waits to tenths of a second: the same transitions, shorter.
+FAST = {'post_duration_s': 0.2, 'power_duration_s': 0.05, 'graceful_shutdown_s': 0.1}
+
+
+def simulator_name(profile):
+    """The ``simulators()`` fixture's key for a profile name."""
+    return 'mockup:' + MOCKUPS[profile] if profile in MOCKUPS else profile
+
+
+def profile_params(profiles):
+    """``pytest.param`` per profile; a real tree absent from ../shared is a visible skip (an error at
+    collection under ILO_TEST_REQUIRE_SHARED, see ilotest.shared_missing)."""
+    params = []
+    for profile in profiles:
+        missing = shared_missing(MOCKUPS[profile]) if profile in MOCKUPS else None
+        params.append(pytest.param(profile, id=profile, marks=[pytest.mark.skip(reason=missing)] if missing else []))
+    return params
+
+
+def serve(simulators, profile, fast=True, **options):
+    """A fresh simulator for ``profile`` (initial resources, no sessions, counters at zero), with FAST timings."""
+    fleet = fresh(simulators(simulator_name(profile), **options))
+    if fast:
+        for ilo in fleet.ilos:
+            ilo.set_config(dict(FAST))
+    return fleet
+
+
+def zero_requests(fleet):
+    """Zero the simulator's request counters (``DELETE /_sim/requests``)."""
+    for ilo in fleet.ilos:
+        ilo.clear_requests()
+
+
+def redfish(fleet, method, path, body=None, token=None):
+    """One request straight to the simulated iLO, as an operator would send it (Basic auth, or the
+    session ``token``), verified against the simulator's CA: ``(status, JSON body or None)``."""
+    headers = {'Accept': 'application/json'}
+    if token:
+        headers['X-Auth-Token'] = token
+    else:
+        headers['Authorization'] = 'Basic ' + base64.b64encode(('%s:%s' % (USER, PASSWORD)).encode()).decode()
+    data = None
+    if body is not None:
+        data = json.dumps(body).encode('utf-8')
+        headers['Content-Type'] = 'application/json'
+    request = urllib.request.Request(fleet.urls[0] + path, data=data, headers=headers, method=method)
+    context = ssl.create_default_context(cafile=fleet.ca_path)
+    try:
+        with urllib.request.urlopen(request, context=context, timeout=30) as reply:  # nosec - the simulator
+            status, text = reply.status, reply.read()
+    except urllib.error.HTTPError as exc:
+        status, text = exc.code, exc.read()
+    try:
+        return status, json.loads(text.decode('utf-8')) if text.strip() else None
+    except ValueError:
+        return status, None
 
 
 def assert_clear_failure(result, http=False):
