@@ -20,15 +20,11 @@ from __future__ import annotations
 import json
 import os
 import re
-import sys
 
 import pytest
 
 from ilotest import ROOT, SHARED, fresh, shared_missing  # pylint: disable=import-error
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, '..', 'reliability'))
-from relkit import connection, run_module  # noqa: E402  pylint: disable=import-error,wrong-import-position
+from relkit import connection, run_module  # pylint: disable=import-error
 
 FAMILIES = ('ilo-mockups', 'redfish-mockups')
 # The trees the issue names: they must be there whenever ../shared is.

@@ -17,7 +17,6 @@ import os
 
 import pytest
 
-# test_facts_on_every_tree also puts tests/reliability on sys.path (relkit)
 from test_facts_on_every_tree import TREES, RawTree  # pylint: disable=import-error
 
 from ilotest import SHARED, fresh  # pylint: disable=import-error
