@@ -4,7 +4,7 @@
 
 import json
 
-from ilosim.engine import JSON_TYPE, Response, norm
+from ilosim.base import JSON_TYPE, Response, norm
 
 
 def _reply(status, body):

@@ -909,7 +909,7 @@ class Builder:  # pylint: disable=too-many-public-methods
         base = R + "Managers/%s/" % mid
         slash = "/" if g in (4, 5) else ""
         fw = self.ilo_firmware()
-        oem_links = {"LicenseService": ref(base + "LicenseService/")}
+        oem_links = {"LicenseService": ref(base + "LicenseService/"), "DateTimeService": ref(base + "DateTime/")}
         current = {"Date": s.ilo_date, "DebugBuild": False, "MajorVersion": int(s.ilo_version.split(".")[0]),
                    "MinorVersion": int(s.ilo_version.split(".")[1]), "VersionString": fw}
         if g >= 7:
@@ -921,7 +921,8 @@ class Builder:  # pylint: disable=too-many-public-methods
                            "LicenseString": "iLO Advanced", "LicenseType": "Perpetual"}}
         if g == 4:
             oem["links"] = {"LicenseService": {"href": base + "LicenseService/"},
-                            "UpdateService": {"href": base + "UpdateService/"}}
+                            "UpdateService": {"href": base + "UpdateService/"},
+                            "DateTimeService": {"href": base + "DateTime/"}}
         else:
             oem["Links"] = oem_links
         if g >= 7:
@@ -938,7 +939,7 @@ class Builder:  # pylint: disable=too-many-public-methods
             "LogServices": ref(base + "LogServices/"),
             "ManagerType": "BMC",
             "Model": "iLO %d" % g,
-            "NetworkProtocol": ref(base + "NetworkProtocol/"),
+            "NetworkProtocol": ref(base + ("NetworkService/" if g == 4 else "NetworkProtocol/")),
             "Oem": self.oem_body("iLO", **oem),
             "SerialConsole": {"ConnectTypesSupported": ["SSH", "IPMI", "Oem"], "MaxConcurrentSessions": 13, "ServiceEnabled": True},
             "Status": {"Health": "OK", "State": "Enabled"},
@@ -952,10 +953,13 @@ class Builder:  # pylint: disable=too-many-public-methods
             body["ServiceEntryPointUUID"] = self.ids.uuid("root")
         if g == 4:
             body["links"] = {"ManagerForServers": [{"href": u} for u in system_uris],
-                             "ManagerForChassis": [{"href": chassis_uri}]}
+                             "ManagerForChassis": [{"href": chassis_uri}],
+                             "NetworkService": {"href": base + "NetworkService/"},
+                             "EthernetNICs": {"href": base + "EthernetInterfaces/"}}
         self.res(base, "Manager", "Manager", **body)
         self.manager_ethernet(base)
         self.network_protocol(base)
+        self.date_time(base)
         self.license(base)
         self.virtual_media(base)
         self.log_service(base + "LogServices/", "IEL", "iLO Event Log", s.iel_entries)
@@ -996,15 +1000,54 @@ class Builder:  # pylint: disable=too-many-public-methods
                  HostName=host, InterfaceEnabled=True, LinkStatus="LinkUp", MACAddress=mac, PermanentMACAddress=mac,
                  SpeedMbps=1000, FullDuplex=True, Status={"Health": "OK", "State": "Enabled"},
                  IPv4Addresses=[{"Address": ip, "AddressOrigin": "DHCP", "Gateway": self.s.ip_base + "1", "SubnetMask": "255.255.255.0"}],
-                 IPv6Addresses=[], NameServers=["10.0.0.53"])
+                 IPv6Addresses=[], NameServers=["10.0.0.53"], **self.interface_settings(host, "Dedicated", True))
         self.res(members[1], "Manager Shared Network Interface", "EthernetInterface", InterfaceEnabled=False,
                  LinkStatus=None, MACAddress=self.ids.mac("94:40:c9"), Status={"State": "Disabled"}, IPv4Addresses=[],
-                 IPv6Addresses=[], NameServers=[])
+                 IPv6Addresses=[], NameServers=[], **self.interface_settings(host, "Shared", False))
         self.coll(base + "EthernetInterfaces/", "EthernetInterfaceCollection", "Manager Network Interfaces", members)
+
+    def interface_settings(self, host, kind, dhcp):
+        """The settings ilo_manager manages on a manager interface (shapes of the iLO 5/6/7 trees; iLO 4: OEM DHCP only).
+
+        DHCP is on and supplies DNS, NTP and the domain, as on a freshly racked iLO.
+        """
+        uses = {"UseDNSServers": dhcp, "UseDomainName": dhcp, "UseNTPServers": dhcp}
+        v4 = dict(uses, UseGateway=dhcp, UseStaticRoutes=dhcp)
+        oem = {"ConfigurationSettings": "Current", "DomainName": "example.net" if dhcp else "", "HostName": host,
+               "InterfaceType": kind, "NICEnabled": dhcp, "DHCPv4": dict(v4, Enabled=dhcp, UseWINSServers=dhcp),
+               "DHCPv6": dict(uses, StatefulModeEnabled=dhcp, StatelessModeEnabled=dhcp),
+               "IPv4": {"DDNSRegistration": True, "DNSServers": ["0.0.0.0"] * 3},
+               "IPv6": {"DDNSRegistration": True, "DNSServers": ["::"] * 3}}
+        body = {"Oem": self.oem_body("iLOEthernetNetworkInterface", **oem)}
+        if self.gen >= 5:
+            body["DHCPv4"] = dict(v4, DHCPEnabled=dhcp)
+            body["DHCPv6"] = dict(uses, OperatingMode="Stateful" if dhcp else "Disabled")
+            body["StaticNameServers"] = ["0.0.0.0"] * 3 + ["::"] * 3
+        return body
+
+    def date_time(self, base):
+        """The OEM date and time service: NTP servers from DHCP, none static, a short TimeZoneList (iLO lists about 40)."""
+        zones = [("International Date Line West", "-12:00", "GMT+12:00"), ("Hawaii", "-10:00", "HST+10:00"),
+                 ("Pacific Time (US & Canada)", "-08:00", "PST+8PDT"), ("Eastern Time (US & Canada)", "-05:00", "EST+5EDT"),
+                 ("Greenwich Mean Time, Casablanca, Monrovia", "+00:00", "GMT-0"),
+                 ("Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna", "+01:00", "CET-1CEST"),
+                 ("Helsinki, Kyiv, Riga, Sofia, Tallinn, Vilnius", "+02:00", "EET-2EEST"),
+                 ("Osaka, Sapporo, Tokyo", "+09:00", "JST-9"), ("Sydney, Canberra, Melbourne", "+10:00", "AEST-10AEDT")]
+        listed = [{"Index": i, "Name": n, "UtcOffset": o, "Value": v} for i, (n, o, v) in enumerate(zones)]
+        name = "%siLODateTime" % self.oem
+        full = "#%s.v2_0_0.%s" % (name, name) if self.gen >= 5 else "#%s.1.0.0.%s" % (name, name)
+        self.res(base + "DateTime/", "iLO Date and Time Settings", full, rid="DateTime", ConfigurationSettings="Current",
+                 DateTime="2024-06-03T09:12:44Z", NTPServers=["10.0.0.123", ""], PropagateTimeToHost=False,
+                 StaticNTPServers=["", ""], TimeZone=dict(listed[4]), TimeZoneList=listed,
+                 Links={"EthernetNICs": ref(base + "EthernetInterfaces/")})
 
     def network_protocol(self, base):
         host = "ILO" + self.serial
-        self.res(base + "NetworkProtocol/", "Manager Network Protocol", "ManagerNetworkProtocol", rid="NetworkProtocol",
+        uri = base + ("NetworkService/" if self.gen == 4 else "NetworkProtocol/")
+        syslog = {"ConfigurationSettings": "Current", "RemoteSyslogEnabled": False, "RemoteSyslogPort": 514,
+                  "RemoteSyslogServer": "", "SNMPTrapPort": 162}
+        self.res(uri, "Manager Network Protocol", "ManagerNetworkProtocol", rid="NetworkProtocol",
+                 Oem=self.oem_body("iLOManagerNetworkService", **syslog),
                  FQDN=host.lower() + ".example.net", HostName=host,
                  HTTP={"Port": 80, "ProtocolEnabled": True}, HTTPS={"Port": 443, "ProtocolEnabled": True},
                  IPMI={"Port": 623, "ProtocolEnabled": False}, KVMIP={"Port": 17990, "ProtocolEnabled": True},
