@@ -69,6 +69,7 @@ from ansible_collections.lightsout.ilo.plugins.module_utils.errors import (
     IloValidationError,
     clean_text,
 )
+from ansible_collections.lightsout.ilo.plugins.module_utils.manager import facts as settings_facts, pick_interface, settings_links
 from ansible_collections.lightsout.ilo.plugins.module_utils.reads import DEFAULT_CAP, limiter_of, run_all
 from ansible_collections.lightsout.ilo.plugins.module_utils.service import EXPAND_MEMBERS
 from ansible_collections.lightsout.ilo.plugins.module_utils.state import pending_of
@@ -1026,6 +1027,11 @@ class Gatherer:
         out['fqdn'] = first(['Oem.Hpe.Manager[0].FQDN', 'Oem.Hp.Manager[0].FQDN'], self.service.root or {})
         out['ipv4_address'] = next((a for i in enabled for a in i['ipv4_addresses']), None)
         out['mac_address'] = enabled[0]['mac_address'] if enabled else None
+        # What ilo_manager manages, under its names (host_name, dns_servers, network_services...).
+        protocol, datetime = (self.get(u) if u else None for u in settings_links(body))
+        nics = list(enumerate(self.members(link('ethernet_interfaces', body))))
+        picked = pick_interface(nics)
+        out.update(settings_facts(protocol, datetime, nics[picked][1] if picked is not None else None))
         license_items = self.members(link('license_service', body))
         out['license'] = apply_map('license', license_items[0], generation) if license_items else {
             'name': None, 'type': None, 'tier': None}

@@ -349,6 +349,14 @@ def pick_interface(bodies):
     return candidates[0][0] if candidates else None
 
 
+def settings_links(manager):
+    """(NetworkProtocol URI, DateTime URI) of a manager body; iLO 4 compat links too; None where not linked."""
+    oem = dig(manager, 'Oem.%s' % oem_key(manager)) or {}
+    links = oem.get('Links') or oem.get('links') or {}
+    return (link_of(manager.get('NetworkProtocol')) or link_of(dig(manager, 'links.NetworkService')),
+            link_of(links.get('DateTimeService')))
+
+
 class Manager:
     """Where one manager keeps the settings: found by links from the manager resource."""
 
@@ -358,10 +366,7 @@ class Manager:
         self.uri = service.select(service.managers(), manager_id, 'manager')
         body = self.client.get(self.uri).json or {}
         self.body = body
-        oem = dig(body, 'Oem.%s' % oem_key(body)) or {}
-        links = oem.get('Links') or oem.get('links') or {}
-        self.protocol_uri = link_of(body.get('NetworkProtocol')) or link_of(dig(body, 'links.NetworkService'))
-        self.datetime_uri = link_of(links.get('DateTimeService'))
+        self.protocol_uri, self.datetime_uri = settings_links(body)
         nics = link_of(body.get('EthernetInterfaces')) or link_of(dig(body, 'links.EthernetNICs'))
         self.interface_uri = None
         if nics:

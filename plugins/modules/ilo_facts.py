@@ -1003,6 +1003,50 @@ ansible_facts:
               type: str
               sample: 94:40:c9:37:7d:87
               returned: success
+            host_name:
+              description: The iLO's configured host name on the interface in use (what M(lightsout.ilo.ilo_manager) O(lightsout.ilo.ilo_manager#module:host_name) sets).
+              type: str
+              sample: web01-ilo
+              returned: success
+            domain_name:
+              description: The iLO's configured domain name (M(lightsout.ilo.ilo_manager) O(lightsout.ilo.ilo_manager#module:domain_name)).
+              type: str
+              sample: mgmt.example.com
+              returned: success
+            dns_servers:
+              description: The static DNS servers, IPv4 then IPv6, unused slots left out (M(lightsout.ilo.ilo_manager) O(lightsout.ilo.ilo_manager#module:dns_servers)).
+              type: list
+              elements: str
+              sample: [10.1.1.53]
+              returned: success
+            ntp_servers:
+              description: The static NTP servers, unused slots left out (M(lightsout.ilo.ilo_manager) O(lightsout.ilo.ilo_manager#module:ntp_servers)).
+              type: list
+              elements: str
+              returned: success
+            timezone:
+              description: The time zone, by its C(TimeZoneList) name (M(lightsout.ilo.ilo_manager) O(lightsout.ilo.ilo_manager#module:timezone)).
+              type: str
+              sample: Greenwich Mean Time, Casablanca, Monrovia
+              returned: success
+            network_services:
+              description: Per service name of C(NetworkProtocol), C(enabled) and C(port) (M(lightsout.ilo.ilo_manager) O(lightsout.ilo.ilo_manager#module:network_services)).
+              type: dict
+              sample: {SSH: {enabled: true, port: 22}, IPMI: {enabled: false, port: 623}}
+              returned: success
+            remote_syslog:
+              description: Remote syslog C(enabled), C(server), C(port) (M(lightsout.ilo.ilo_manager) O(lightsout.ilo.ilo_manager#module:remote_syslog)); null where the iLO has none.
+              type: dict
+              sample: {enabled: false, server: '', port: 514}
+              returned: success
+            dhcp:
+              description:
+                - The interface's DHCP flags C(dhcpv4)/C(dhcpv6) C(use_dns_servers), C(use_ntp_servers), C(use_domain_name), which
+                  M(lightsout.ilo.ilo_manager) turns off with O(lightsout.ilo.ilo_manager#module:dhcp_overrides=disable).
+                - Values shown are current or staged for the next iLO reset.
+              type: dict
+              sample: {dhcpv4: {use_dns_servers: true, use_ntp_servers: true, use_domain_name: true}}
+              returned: success
             interfaces:
               description: iLO network interfaces.
               type: list

@@ -169,3 +169,18 @@ def test_bad_input_fails_before_any_write(simulators, what, extra, expected):
     assert expected in msg, msg
     assert writes(fleet, exclude_sessions=True) == 0 and fleet.ilos[0].session_info()['open'] == []
     BAD_INPUTS.append(('ilo_manager', what, msg))
+
+
+@pytest.mark.parametrize('target', ['ilo4', 'tree:ilo7'])
+def test_facts_read_what_the_module_sets_under_the_same_names(simulators, target):
+    """One vocabulary: ilo_facts' manager subset shows each option's value under the option's name."""
+    fleet = fleet_for(simulators, target)
+    wanted = dict(EVERYTHING, timezone='Hawaii', reset='never')
+    assert run_module('ilo_manager', connection(fleet, **wanted))['changed']
+    facts = run_module('ilo_facts', connection(fleet, gather_subset=['manager']))['ansible_facts']['ilo']['manager']
+    for name in ('host_name', 'domain_name', 'dns_servers', 'ntp_servers', 'timezone'):
+        assert facts[name] == wanted[name], name
+    assert facts['network_services']['SSH'] == {'enabled': True, 'port': 2222}
+    assert facts['network_services']['IPMI']['enabled'] is False and facts['network_services']['SSDP']['enabled'] is False
+    assert facts['remote_syslog'] == wanted['remote_syslog']
+    assert facts['dhcp']['dhcpv4']['use_ntp_servers'] is False
