@@ -6,6 +6,7 @@ timeline, and ``Manager.Reset``; a mixin of :class:`ilosim.engine.Ilo` (README "
 import datetime
 import time
 
+from ilosim import manager as manager_settings
 from ilosim.base import dig
 
 # PostState values of a server that is On and still in POST: a tree captured then finishes its POST.
@@ -47,6 +48,7 @@ class Power:
             raise self.error(400, "ActionParameterValueNotInList", args=[str(value), "ResetType"], related=["#/ResetType"])
         self.manager_resets.append(value)
         self._forget_sessions()
+        manager_settings.on_reset(self)
         now = time.monotonic()
         self.manager_down_until = now + float(self.config["manager_reset_down_s"])
         self.manager_ready_at = self.manager_down_until + float(self.config["manager_reset_not_ready_s"])

@@ -6,6 +6,7 @@ and ``?only``, ``Allow``, ETags and ``If-Match``; a mixin of :class:`ilosim.engi
 import copy
 import gzip
 
+from ilosim import manager as manager_settings
 from ilosim import writable
 from ilosim.base import BASE_HEADERS, HttpError, Response, bare_etag, key_of
 
@@ -136,7 +137,7 @@ class Resources:
         if self.tree.subscriptions_key and key.startswith(self.tree.subscriptions_key + "/"):
             return "GET, HEAD, PATCH, DELETE"
         methods = "GET, HEAD"
-        if writable.patchable(body):
+        if writable.patchable(body) or manager_settings.owns(self, key):
             methods += ", PATCH"
         if self.generation == 4 and key in self.systems:
             methods += ", POST"

@@ -6,6 +6,7 @@ and the generic PATCH of other resources, checked against :mod:`ilosim.writable`
 
 import json
 
+from ilosim import manager as manager_settings
 from ilosim import registry as reg
 from ilosim import writable
 from ilosim.base import HttpError, dig, key_of, link_of, now_iso
@@ -25,6 +26,9 @@ class Settings:
         return {k: v for k, v in body.items() if not k.startswith("@") and k not in FLAT_META and not isinstance(v, (dict, list))}
 
     def _patch(self, method, key, payload):
+        answer = manager_settings.patch(self, method, key, payload)
+        if answer is not None:
+            return answer
         for state in self.systems.values():
             if key == state.info.settings_key:
                 return self._patch_bios(state, method, payload)
