@@ -2,7 +2,6 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """HTTPS transport: a threaded HTTP/1.1 keep-alive server per simulated iLO, fleets, ``start()``."""
 
-import importlib
 import logging
 import os
 import socket
@@ -11,8 +10,10 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from ilosim import control, tls
-from ilosim import mockup as mockup_loader
 from ilosim.engine import Ilo, Tree
+from ilosim.profiles import ProfileNotFound
+from ilosim.profiles import build as load_profile
+from ilosim.profiles import load as build_tree
 from ilosim.timing import PROFILES
 
 LOG = logging.getLogger("ilosim")
@@ -22,10 +23,6 @@ DEFAULT_STATE_DIR = os.environ.get("ILOSIM_STATE_DIR") or os.path.join(
     os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state"), "ilosim")
 IDLE_TIMEOUT_S = 300
 REASONS = BaseHTTPRequestHandler.responses
-
-
-class ProfileNotFound(LookupError):
-    """``start(profile=...)`` names a profile module that does not exist."""
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -253,28 +250,6 @@ class Fleet:
 
     def __exit__(self, *exc):
         self.close()
-
-
-def load_profile(name, **options):
-    """Import ``ilosim.profiles.<name>`` lazily and return its ``build(**options)`` tree."""
-    module_name = "ilosim.profiles.%s" % name
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name not in (module_name, "ilosim.profiles"):
-            raise
-        raise ProfileNotFound("ilosim profile %r is not available (no module %s); use --mockup DIR or one of "
-                              "ilo4, ilo5, ilo6, ilo7, moonshot" % (name, module_name)) from exc
-    return module.build(**options)
-
-
-def build_tree(profile=None, mockup_dir=None, tree=None, **options):
-    """The tree to serve: an explicit ``tree``, a mockup directory, or a profile (default ``ilo5``)."""
-    if tree is not None:
-        return tree
-    if mockup_dir:
-        return mockup_loader.load(mockup_dir)
-    return load_profile(profile or "ilo5", **options)
 
 
 def start(profile=None, mockup=None, tree=None, count=1, port=0, host="127.0.0.1", latency_ms=0,

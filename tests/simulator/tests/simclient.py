@@ -7,14 +7,14 @@ import functools
 
 import requests
 
-from ilosim import mockup
+from ilosim import profiles
 
 from ilotest import ILO5_MOCKUP, ILO6_MOCKUP, require_shared  # noqa: F401  pylint: disable=import-error,unused-import
 
 
 @functools.lru_cache(maxsize=None)
 def _load(path):
-    return mockup.load(path)
+    return profiles.load(mockup_dir=path)
 
 
 def load_mockup(path):

@@ -14,6 +14,7 @@ import requests
 from simclient import AUTH, FAST, ILO5_MOCKUP, Client, load_mockup, message_ids
 
 import ilosim
+from ilosim import profiles, server
 
 SYSTEM = "/redfish/v1/Systems/1/"
 
@@ -329,6 +330,22 @@ def test_fleet_ilos_are_independent(sim):
 def test_unknown_profile_is_a_clear_error(sim):
     with pytest.raises(ilosim.ProfileNotFound, match="no module ilosim.profiles.nosuch"):
         sim(profile="nosuch")
+
+
+def test_one_loader_from_profile_name_or_mockup_dir_to_a_tree(tmp_path):
+    """profiles.load is the only path (server.build_tree and load_profile are the same functions)."""
+    assert server.build_tree is profiles.load and server.load_profile is profiles.build
+    assert profiles.load()["/redfish/v1/Managers/1/"]["Model"] == profiles.build("ilo5")["/redfish/v1/Managers/1/"]["Model"]
+    assert profiles.load("moonshot", systems=2)["/redfish/v1/Systems/"]["Members@odata.count"] == 2
+    given = {"/redfish/v1/": {}}
+    assert profiles.load("ilo4", tree=given) is given
+    (tmp_path / "redfish" / "v1").mkdir(parents=True)
+    (tmp_path / "redfish" / "v1" / "index.json").write_text('{"@odata.id": "/redfish/v1/"}')
+    assert profiles.load("ilo4", str(tmp_path)) == {"/redfish/v1/": {"@odata.id": "/redfish/v1/"}}
+    with pytest.raises(FileNotFoundError):
+        profiles.load(mockup_dir=str(tmp_path / "redfish" / "v1" / "nothing"))
+    with pytest.raises(profiles.ProfileNotFound):
+        profiles.load("ilo99")
 
 
 def test_only_on_dynamic_session_collection(ilo5):

@@ -36,12 +36,8 @@ def sim_name(profile):
 
 def served_tree(profile):
     """The tree the simulator serves, loaded independently of the code under test."""
-    import ilosim.mockup  # pylint: disable=import-outside-toplevel
-    import ilosim.profiles  # pylint: disable=import-outside-toplevel
-    if profile in MOCKUPS:
-        tree = ilosim.mockup.load(MOCKUPS[profile])
-    else:
-        tree = __import__('ilosim.profiles.' + profile, fromlist=['build']).build()
+    from ilosim import profiles  # pylint: disable=import-outside-toplevel,import-error
+    tree = profiles.load(profile, MOCKUPS.get(profile))
     return dict((normalize_uri(k), v) for k, v in tree.items())
 
 
