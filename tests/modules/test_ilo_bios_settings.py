@@ -15,12 +15,12 @@ The Ansible way (AnsiballZ, module_defaults) is covered once per generation by t
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 
 from ilotest import open_sessions  # pylint: disable=import-error
-from relkit import GENERATIONS, REAL_TREES, SYNTHETIC, connection, profile_params, redfish, run_module, serve, zero_requests  # pylint: disable=import-error
+from relkit import (GENERATIONS, REAL_TREES, SYNTHETIC, connection, profile_params, restart_directly, run_module, serve,  # pylint: disable=import-error
+                    stage_bios_directly, zero_requests)
 
 PROFILES = profile_params(SYNTHETIC + REAL_TREES)
 SETTINGS_PATCH = 'PATCH /redfish/v1/systems/1/bios/settings'
@@ -43,22 +43,7 @@ def system(fleet):
 
 
 def stage_directly(fleet, profile, attributes):
-    """Someone else stages values with a PATCH of the settings object (flat on iLO 4)."""
-    body = dict(attributes) if GENERATIONS[profile] == 4 else {'Attributes': dict(attributes)}
-    status, reply = redfish(fleet, 'PATCH', '/redfish/v1/systems/1/bios/settings/', body)
-    assert status in (200, 202, 204), (status, reply)
-
-
-def restart_directly(fleet):
-    """ForceRestart through the system's own Reset target, then wait until POST applied what was pending."""
-    status, body = redfish(fleet, 'GET', '/redfish/v1/Systems/1/')
-    assert status == 200, body
-    status, reply = redfish(fleet, 'POST', body['Actions']['#ComputerSystem.Reset']['target'], {'ResetType': 'ForceRestart'})
-    assert status in (200, 202, 204), (status, reply)
-    deadline = time.monotonic() + 10
-    while not (system(fleet)['post_state'] == 'FinishedPost' and system(fleet)['bios_pending'] == {}):
-        assert time.monotonic() < deadline, system(fleet)
-        time.sleep(0.05)
+    stage_bios_directly(fleet, attributes, flat=GENERATIONS[profile] == 4)
 
 
 @pytest.mark.parametrize('profile', PROFILES)

@@ -17,6 +17,7 @@ import importlib
 import json
 import os
 import ssl
+import time
 import traceback
 import urllib.error
 import urllib.request
@@ -186,6 +187,28 @@ def redfish(fleet, method, path, body=None, token=None):
         return status, json.loads(text.decode('utf-8')) if text.strip() else None
     except ValueError:
         return status, None
+
+
+def stage_bios_directly(fleet, attributes, flat=False):
+    """Someone else stages BIOS values with a PATCH of the settings object (``flat``: iLO 4's layout)."""
+    body = dict(attributes) if flat else {'Attributes': dict(attributes)}
+    status, reply = redfish(fleet, 'PATCH', '/redfish/v1/systems/1/bios/settings/', body)
+    assert status in (200, 202, 204), (status, reply)
+
+
+def restart_directly(fleet, timeout=10):
+    """ForceRestart system 1 through its own Reset target; return once POST finished and applied what was pending."""
+    status, body = redfish(fleet, 'GET', '/redfish/v1/Systems/1/')
+    assert status == 200, body
+    status, reply = redfish(fleet, 'POST', body['Actions']['#ComputerSystem.Reset']['target'], {'ResetType': 'ForceRestart'})
+    assert status in (200, 202, 204), (status, reply)
+    deadline = time.monotonic() + timeout
+    while True:
+        state = fleet.ilos[0].state()['systems']['1']
+        if state['post_state'] == 'FinishedPost' and state['bios_pending'] == {}:
+            return state
+        assert time.monotonic() < deadline, state
+        time.sleep(0.05)
 
 
 def assert_clear_failure(result, http=False):
