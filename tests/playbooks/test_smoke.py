@@ -1,0 +1,56 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) lightsout.ilo contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""One smoke per module x generation through ansible-playbook (smoke.yml): iLO 4, 5, 6, 7 and a
+Moonshot enclosure as five hosts of ONE run (forks 5), one simulator each.
+
+It proves what only ansible-playbook shows: the plugins load through AnsiballZ, one
+``module_defaults`` block for ``group/lightsout.ilo.ilo`` with every group option (all the
+connection options and ``system_id``) is accepted by every module of the action group, the
+session from ilo_session is used by the other modules, check mode and ``--diff`` reach the modules.
+The playbook asserts on the results; this test on what reached each simulator. The scenarios are
+tested in-process by tests/modules; that every module takes every group option is also checked on
+the argument specs (tests/modules/test_module_defaults.py).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from ilotest import fresh, open_sessions  # pylint: disable=import-error
+from playkit import run_playbook  # pylint: disable=import-error
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PROFILES = {'ilo4': 4, 'ilo5': 5, 'ilo6': 6, 'ilo7': 7, 'moonshot': 5}
+SYSTEM_ID = {'moonshot': 'C2N1'}
+
+
+def test_smoke_every_module_every_generation(simulators, tmp_path):
+    fleets = {profile: fresh(simulators(profile)) for profile in PROFILES}
+    hosts = {}
+    for profile, fleet in fleets.items():
+        hosts['smoke-' + profile] = dict(ilo_url=fleet.urls[0], ilo_ca=fleet.ca_path, ilo_generation=PROFILES[profile])
+        if profile in SYSTEM_ID:
+            hosts['smoke-' + profile]['ilo_system_id'] = SYSTEM_ID[profile]
+    result = run_playbook(os.path.join(HERE, 'smoke.yml'), hosts, tmp_path, '--forks', '5')
+    assert '[WARNING]' not in result.stdout + result.stderr, (result.stdout + result.stderr)[-8000:]
+    recap = result.stdout.rsplit('PLAY RECAP', 1)[-1]
+    for name in hosts:
+        assert re.search(r'^%s +: ok=6 +changed=\d+ +unreachable=0 +failed=0 +skipped=0' % name, recap, re.M), recap
+
+    for profile, fleet in fleets.items():
+        ilo = fleet.ilos[0]
+        system_id = SYSTEM_ID.get(profile, '1')
+        systems = ilo.state()['systems']
+        # one ForceOff of the named system only; one BIOS PATCH staged the value there
+        assert systems[system_id]['resets'] == ['ForceOff'], (profile, systems[system_id])
+        assert systems[system_id]['power_state'] == 'Off', profile
+        assert [s for s, state in systems.items() if state['resets']] == [system_id], profile
+        assert systems[system_id]['bios_pending'] == {'AdminName': 'Smoke Test'}, profile
+        patches = {k: n for k, n in ilo.requests()['by_endpoint'].items() if k.startswith('PATCH ')}
+        assert list(patches.values()) == [1] and 'bios/settings' in list(patches)[0], (profile, patches)
+        # one session for the whole play, logged out at the end
+        info = ilo.session_info()
+        assert info['created_total'] == 1 and info['deleted_total'] == 1, (profile, info)
+        assert open_sessions(fleet) == 0
