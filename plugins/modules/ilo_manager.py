@@ -81,7 +81,7 @@ options:
   dhcp_overrides:
     description:
       - What to do when static DNS servers, NTP servers, a time zone or a domain name are given while DHCP supplies them (the
-        interface's C(DHCPv4)/C(DHCPv6) C(UseDNSServers), C(UseNTPServers) (time settings: NTP servers and time zone),
+        interface's C(DHCPv4)/C(DHCPv6) C(UseDNSServers), C(UseNTPServers) (time settings, that is NTP servers and time zone),
         C(UseDomainName)); iLO uses DHCP-supplied values instead of static ones, and refuses NTP servers and a time zone
         while DHCP supplies time settings (C(SNTPConfigurationManagedByDHCPAndIsReadOnly)).
       - V(disable) (default) sets those C(Use*) flags to false in the same interface PATCH, so the static values take
@@ -102,7 +102,7 @@ options:
       - V(never) does not reset; RV(reset_required) and RV(pending) tell a later task or role.
       - V(always) also resets after any write iLO did not ask a reset for.
       - Never resets in check mode, and never when nothing was written and nothing is staged.
-      - The reset drops every iLO session and connection (a session given in O(session) cannot be renewed: give
+      - The reset drops every iLO session and connection (a session given in O(session) cannot be renewed, so give
         O(username) and O(password)).
     type: str
     choices: [when_required, never, always]

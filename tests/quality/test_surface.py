@@ -26,7 +26,7 @@ import gen_module_docs  # noqa: E402  pylint: disable=wrong-import-position,impo
 
 BIN = os.path.dirname(sys.executable)
 ROLES = ('bios_baseline', 'inventory_report', 'power_state')
-MODULES = ('ilo_bios_settings', 'ilo_facts', 'ilo_power', 'ilo_session')
+MODULES = ('ilo_bios_settings', 'ilo_facts', 'ilo_manager', 'ilo_power', 'ilo_session')
 
 
 def tool(name):
