@@ -17,18 +17,14 @@ the manager's ``EthernetInterfaces``, as iLO behaves (HPE's "Managing time" and 
   ``Current``, the host name and FQDN everywhere iLO shows them (interfaces, NetworkProtocol, service root),
   ``NameServers`` and ``NTPServers`` (the servers in use).
 
-Wired into the engine by three calls: :func:`owns` (``Allow``), :func:`patch` and :func:`on_reset`.
+Wired into the engine by three calls: :func:`owns` (``Allow``, resources.py), :func:`patch` (settings.py)
+and :func:`on_reset` (power.py, Manager.Reset).
 """
 
 import ipaddress
 import re
 
-
-
-def dig(body, *path):
-    for part in path:
-        body = body.get(part) if isinstance(body, dict) else None
-    return body
+from ilosim.base import HttpError, dig
 
 _KEY = re.compile(r"^/redfish/v1/managers/[^/]+/(networkprotocol|networkservice|datetime|ethernetinterfaces/[^/]+)$")
 PLACEHOLDERS = ("", "0.0.0.0", "::", None)
@@ -61,7 +57,6 @@ def _host_interface(body):
 
 
 def _bad(ilo, key, args, related, registry="Base", status=400):
-    from ilosim.engine import HttpError  # pylint: disable=import-outside-toplevel
     return HttpError(status, [ilo._info(ilo.msg(key, registry), args, related)])  # pylint: disable=protected-access
 
 
