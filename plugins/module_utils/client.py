@@ -99,6 +99,8 @@ MAX_BODY_BYTES = 16 * 1024 * 1024
 # entries of which facts read the last few). More are left out with a warning.
 MAX_MEMBERS = 1024
 READ_CHUNK = 64 * 1024
+# The query that returns a collection's members in its own answer (one level, the members themselves).
+EXPAND_MEMBERS = {'$expand': '.'}
 # A URI that names an authority: ``scheme://``, ``scheme:\\`` or a network-path ``//host``.
 _ABSOLUTE = re.compile(r'^(?:[A-Za-z][A-Za-z0-9+.\-]*:)?[/\\]{2}|^[A-Za-z][A-Za-z0-9+.\-]*:(?![0-9])')
 
@@ -257,7 +259,8 @@ class RedfishClient:
             self.session_uri = self.local_path(self.session_uri, 'the session uri')
         self.owns_session = False
         self.root = None
-        self._cache = {}
+        self._cache = {}  # normalized URI (and query) -> Response: what this client read (see get)
+        self._inflight = {}  # the same keys -> _Flight: reads in progress, which other threads wait for
         self.stats = {}
         self.warnings = []
 
@@ -322,7 +325,8 @@ class RedfishClient:
         if self.root is None:
             response = self.request('GET', ROOT_URI, authenticate=False)
             self.root = response.json or {}
-            self._cache[normalize_uri(ROOT_URI)] = response
+            with self._lock:
+                self._cache[normalize_uri(ROOT_URI)] = response
         return self.root
 
     def sessions_uri(self):
@@ -440,17 +444,57 @@ class RedfishClient:
         return self.base_url + quote(self.local_path(uri), safe="/%?=&$(),*:;@!'+-._~")
 
     def get(self, uri, fresh=False, params=None):
-        """GET a resource. Within one client a resource is fetched once unless ``fresh``."""
+        """GET a resource. Within one client a resource is fetched once unless ``fresh``.
+
+        The cache is single-flight: a thread that asks for a resource another thread is reading
+        waits for that answer (or its error) instead of sending the same request. A collection
+        read with ``$expand`` (EXPAND_MEMBERS) also answers its plain read.
+        """
         uri = self.local_path(uri)  # a link to another origin is refused even when its path was read already
-        key = normalize_uri(uri) + ('?' + '&'.join('%s=%s' % kv for kv in sorted(params.items())) if params else '')
-        if not fresh:
-            cached = self._cache.get(key)
+        key = _cache_key(uri, params)
+        if fresh:
+            return self._fetch(uri, params, key)
+        with self._lock:
+            cached = self._cached(key, params)
             if cached is not None:
                 return cached
+            flight = self._inflight.get(key)
+            owner = flight is None
+            if owner:
+                flight = self._inflight[key] = _Flight()
+        if not owner:
+            flight.done.wait()
+            if flight.error is not None:
+                raise flight.error
+            return flight.response if flight.response is not None else self.get(uri, params=params)
+        try:
+            flight.response = self._fetch(uri, params, key)
+        except Exception as exc:  # the waiters get the same error; a BaseException (a signal) leaves them to try again
+            flight.error = exc
+            raise
+        finally:
+            with self._lock:
+                self._inflight.pop(key, None)
+            flight.done.set()
+        return flight.response
+
+    def cached(self, uri, params=None):
+        """The Response this client already has for ``uri`` (no request), or None."""
+        with self._lock:
+            return self._cached(_cache_key(self.local_path(uri), params), params)
+
+    def _cached(self, key, params):
+        found = self._cache.get(key)
+        if found is None and not params:
+            found = self._cache.get(_cache_key(key, EXPAND_MEMBERS))
+        return found
+
+    def _fetch(self, uri, params, key):
         # Through the host's adaptive limiter: it decides how many reads are in flight at once (reads.py).
         response = limiter_of(self).call(self.request, ('GET', uri), {'params': params},
                                          congestion=(IloTimeoutError, IloConnectionError), kind='expand' if params else None)
-        self._cache[key] = response
+        with self._lock:
+            self._cache[key] = response
         return response
 
     def remember(self, uri, body):
@@ -462,16 +506,18 @@ class RedfishClient:
         uri = self.local_path(uri)
         response = Response('GET', uri, 200, {}, b'')
         response.json = body
-        self._cache.setdefault(normalize_uri(uri), response)
+        with self._lock:
+            self._cache.setdefault(normalize_uri(uri), response)
 
     def forget(self, uri=None):
-        """Drop cached reads: one URI, or everything."""
-        if uri is None:
-            self._cache.clear()
-        else:
-            prefix = normalize_uri(uri)
-            for key in [k for k in self._cache if k == prefix or k.startswith(prefix + '?')]:
-                del self._cache[key]
+        """Drop cached reads: one URI (with any query), or everything."""
+        with self._lock:
+            if uri is None:
+                self._cache.clear()
+            else:
+                prefix = normalize_uri(uri)
+                for key in [k for k in self._cache if k == prefix or k.startswith(prefix + '?')]:
+                    del self._cache[key]
 
     def get_many(self, uris, workers=None):
         """GET several resources, results in the same order; as many at once as the host's adaptive
@@ -508,7 +554,7 @@ class RedfishClient:
             extra['If-Match'] = if_match
         if method not in SAFE_METHODS:
             # Any write may change what a cached read said.
-            self._cache.clear()
+            self.forget()
         if self.aborted and not (method == 'DELETE' and uri == self.session_uri):
             raise IloError('%s %s: not sent, the task is being stopped.' % (method, uri), method=method, uri=uri)
         guard = _Deadline(self.deadline)
@@ -735,6 +781,20 @@ class RedfishClient:
                     body=None if response.json is not None else excerpt(response.content))
         error.www_authenticate = response.headers.get('WWW-Authenticate') if response.headers is not None else None
         return error
+
+
+def _cache_key(uri, params):
+    """The cache key of a GET: the URI's comparison form and the sorted query parameters."""
+    return normalize_uri(uri) + ('?' + '&'.join('%s=%s' % kv for kv in sorted(params.items())) if params else '')
+
+
+class _Flight:
+    """One read in progress: what the threads that wait for it get (``response`` or ``error``) once ``done``."""
+
+    def __init__(self):
+        self.done = threading.Event()
+        self.response = None
+        self.error = None
 
 
 class _RetryableError(Exception):

@@ -11,12 +11,13 @@ How it works:
 - *What* each schema field is, is declared as data (``MAPS``): per subset, per field, a list
   of jmespath expressions tried in order (first non-null wins), optionally different per
   iLO generation, and a normaliser naming the unit or vocabulary of the value.
-- Reads go through one store per run: a resource is fetched at most once (also when two
-  threads want it at the same time), collections are read with ``$expand=.`` where the
-  service root advertises ``ProtocolFeaturesSupported.ExpandQuery`` and their members are
-  kept, so they are never fetched again; otherwise members are fetched in parallel. How many
-  requests are in flight at once is decided by the host's adaptive limiter (reads.py), below
-  the per-host cap ``workers``.
+- Reads go through the one read path (service.Reads over the client's single-flight cache): a
+  resource is fetched at most once (also when two threads want it at the same time),
+  collections are read with ``$expand=.`` where the service root advertises
+  ``ProtocolFeaturesSupported.ExpandQuery`` and their members are kept, so they are never
+  fetched again; otherwise members are fetched in parallel. How many requests are in flight at
+  once is decided by the host's adaptive limiter (reads.py), below the per-host cap ``workers``.
+  What cannot be read is left out with a warning and an ``errors`` entry. This module only maps.
 
 Units: capacities in GiB (float, 2 decimals), power in W, temperatures in Celsius, speeds in
 Mbps / MHz. Vocabularies (lower case): health ``ok|warning|critical``, power state
@@ -46,7 +47,6 @@ from ansible_collections.lightsout.ilo.plugins.module_utils.body import (
     bios_attributes,
     bios_link,
     identity,
-    is_expanded,
     link_of,
     links_named,
     managed_by,
@@ -57,21 +57,10 @@ from ansible_collections.lightsout.ilo.plugins.module_utils.body import (
     settings_link,
     text_of,
 )
-from ansible_collections.lightsout.ilo.plugins.module_utils.client import capped
-from ansible_collections.lightsout.ilo.plugins.module_utils.errors import (
-    IloAuthError,
-    IloDiscoveryError,
-    IloError,
-    IloNotFoundError,
-    IloProtocolError,
-    IloSecurityError,
-    IloTLSError,
-    IloValidationError,
-    clean_text,
-)
+from ansible_collections.lightsout.ilo.plugins.module_utils.errors import IloDiscoveryError, IloError, IloValidationError
 from ansible_collections.lightsout.ilo.plugins.module_utils.manager import facts as settings_facts, pick_interface, settings_links
-from ansible_collections.lightsout.ilo.plugins.module_utils.reads import DEFAULT_CAP, limiter_of, run_all
-from ansible_collections.lightsout.ilo.plugins.module_utils.service import EXPAND_MEMBERS
+from ansible_collections.lightsout.ilo.plugins.module_utils.reads import DEFAULT_CAP
+from ansible_collections.lightsout.ilo.plugins.module_utils.service import Reads
 from ansible_collections.lightsout.ilo.plugins.module_utils.state import pending_of
 
 SUBSETS = ('system', 'processors', 'memory', 'storage', 'network', 'firmware', 'power', 'thermal',
@@ -522,7 +511,8 @@ def resolve_subsets(requested):
 
 
 class Gatherer:
-    """Reads for one run: each resource at most once, collections expanded where supported."""
+    """Maps what one run reads to the schema; the reads are service.Reads' (each resource at most once,
+    collections expanded where supported, what fails left out with a warning and an ``errors`` entry)."""
 
     def __init__(self, client, service, workers=POOL_SIZE, log_entries=10):
         if not HAS_JMESPATH:
@@ -530,111 +520,15 @@ class Gatherer:
         self.client = client
         self.service = service
         self.workers = max(1, int(workers))
-        self.limiter = limiter_of(client, cap=self.workers)
         self.log_entries = max(0, int(log_entries))
-        self.warnings = []
-        self.errors = []
+        self.reads = Reads(client, service, workers=self.workers)
+        self.warnings = self.reads.warnings
+        self.errors = self.reads.errors
+        self.get = self.reads.get
+        self.get_many = self.reads.get_many
+        self.members = self.reads.members
         self._chassis = {}
-        self._store = {}
-        self._inflight = {}
         self._lock = threading.Lock()
-
-    # ---------------------------------------------------------------- reads
-
-    def _remember(self, body):
-        uri = self.client.local_path(link_of(body))  # an expanded member on another origin is refused too
-        with self._lock:
-            self._store.setdefault(normalize_uri(uri), body)
-
-    def get(self, uri, params=None, optional=True):
-        """The JSON body of ``uri`` (dict), or None when it cannot be had and ``optional``.
-
-        Only the service root and the system are essential (``optional=False``). Any other resource that answers
-        an HTTP error, does not answer in time or answers something that is not a JSON object is left out: a
-        warning names its URI and status and it is listed in ``errors`` (the ``ilo.errors`` fact). A link to
-        another origin (IloSecurityError), a TLS failure and 401/403 (credentials or privileges) still fail the run.
-        """
-        if not uri:
-            return None
-        key = normalize_uri(uri) + ('?expand' if params else '')
-        with self._lock:
-            if key in self._store:
-                return self._store[key]
-            if not params and normalize_uri(uri) + '?expand' in self._store:
-                return self._store[normalize_uri(uri) + '?expand']
-            event = self._inflight.get(key)
-            owner = event is None
-            if owner:
-                event = self._inflight[key] = threading.Event()
-        if not owner:
-            event.wait()
-            with self._lock:
-                return self._store.get(key)
-        body = None
-        try:
-            body = self.client.get(uri, params=params).json
-            if not isinstance(body, dict):
-                if optional and body is not None:
-                    self._failed(uri, None, 'the reply is JSON but not an object')
-                    body = None
-                else:
-                    body = {}
-        except (IloSecurityError, IloTLSError, IloAuthError):
-            raise
-        except IloError as exc:
-            if not optional:
-                raise
-            self._failed(uri, exc.status, exc.message, missing=isinstance(exc, IloNotFoundError))
-        finally:
-            with self._lock:
-                self._store[key] = body
-                self._inflight.pop(key, None)
-            event.set()
-        return body
-
-    def _failed(self, uri, status, message, missing=False):
-        """Record a resource left out: one warning and one ``errors`` entry."""
-        message = clean_text(message, 300)
-        with self._lock:
-            self.errors.append({'uri': uri, 'status': status, 'message': message})
-        if missing:
-            self.warnings.append('%s is linked but missing (HTTP %s); its facts are left out.' % (uri, status))
-        elif status:
-            self.warnings.append('%s answered HTTP %s; its facts are left out: %s' % (uri, status, message))
-        else:
-            self.warnings.append('%s could not be read; its facts are left out: %s' % (uri, message))
-
-    def get_many(self, uris):
-        return run_all(self.get, [u for u in uris if u], self.limiter)
-
-    def members(self, collection_uri, limit_last=None, optional=True):
-        """Member bodies of a collection (optionally only the last ``limit_last``), in member order."""
-        if not collection_uri:
-            return []
-        # Expanded where supported: one (larger) answer instead of one request per member; latency, not size, bounds a BMC.
-        body = self.get(collection_uri, params=EXPAND_MEMBERS if self.service.expand_supported else None, optional=optional)
-        if not body:
-            return []
-        items = body.get('Members')
-        if items is None:
-            items = search('links.Member', body) or []
-        if not isinstance(items, list):
-            if not optional:
-                raise IloProtocolError('%s is not a collection: its Members is not a list.' % collection_uri, uri=collection_uri)
-            self._failed(collection_uri, None, 'the collection\'s Members is not a list')
-            return []
-        if limit_last is not None:
-            items = items[-limit_last:] if limit_last else []
-        for item in items:
-            if is_expanded(item):
-                self._remember(item)
-        uris = capped(items, collection_uri, self.warnings.append)
-        missing = [u for u in uris if normalize_uri(u) not in self._store]
-        if optional:
-            self.get_many(missing)
-        else:
-            run_all(lambda uri: self.get(uri, optional=False), missing, self.limiter)
-        return [b for b in (self._store.get(normalize_uri(u)) for u in uris) if b]
 
     # ---------------------------------------------------------------- top level
 
@@ -668,7 +562,7 @@ class Gatherer:
         if not systems_uri:
             raise IloDiscoveryError('The service root of %s links no Systems collection.' % self.client.base_url)
         if system_id not in (None, ''):
-            uris = self._member_uris(systems_uri)
+            uris = self.reads.member_uris(systems_uri)
             chosen = service.select(uris, system_id, 'system')
             bodies = [self.get(chosen, optional=False)]
         else:
@@ -682,7 +576,7 @@ class Gatherer:
         entries = [self._system_entry(body) for body in bodies]
         jobs = [(entry, body, '_sys_' + name) for entry, body in zip(entries, bodies) for name in system_subsets]
         jobs += [(facts, bodies[0] if bodies else None, '_' + name) for name in service_subsets]
-        results = self._run(jobs, lambda job: getattr(self, job[2])(job[1], generation))
+        results = self.reads.run(lambda job: getattr(self, job[2])(job[1], generation), jobs)
         for (target, _body, method), value in zip(jobs, results):
             target[method.replace('_sys_', '', 1).lstrip('_')] = value
         facts['systems'].extend(entries)
@@ -690,16 +584,6 @@ class Gatherer:
             facts['system'] = facts['systems'][0]
         facts['errors'] = list(self.errors)
         return facts
-
-    def _member_uris(self, collection_uri):
-        body = self.get(collection_uri) or {}
-        items = body.get('Members')
-        if items is None:
-            items = search('links.Member', body) or []
-        return [link_of(m) for m in items if link_of(m)]
-
-    def _run(self, jobs, func):
-        return run_all(func, jobs, self.limiter)
 
     # ---------------------------------------------------------------- per system
 
@@ -754,9 +638,7 @@ class Gatherer:
                 if item is not None:
                     item['_storage'] = normalize_uri(storage_uri)
             drive_uris = [link_of(d) for d in _list(storage.get('Drives')) if link_of(d)]
-            self.get_many(drive_uris)
-            for uri in drive_uris:
-                drive = self._store.get(normalize_uri(uri))
+            for uri, drive in zip(drive_uris, self.get_many(drive_uris)):
                 if drive:
                     drives.add(_drive(apply_map('drive', drive, generation)), uri, 'storage')
             storage_volumes = self.members(link('volumes', storage))
@@ -914,9 +796,8 @@ class Gatherer:
         if len(linked) == 1:
             chosen = self.get(linked[0])
         else:
-            candidates = linked or self._member_uris(link('chassis', self.service.root))
-            self.get_many(candidates)
-            bodies = [b for b in (self._store.get(normalize_uri(u)) for u in candidates) if b]
+            candidates = linked or self.reads.member_uris(link('chassis', self.service.root))
+            bodies = [b for b in self.get_many(candidates) if b]
             claiming = [b for b in bodies if system_uri in [normalize_uri(u) for u in links_named(b, 'ComputerSystems')]] \
                 or (bodies if linked else [])
             inner = [b for b in claiming if not any(same_uri(link('contained_by', o), link_of(b)) for o in claiming)]
@@ -925,18 +806,12 @@ class Gatherer:
             elif not linked and len(bodies) == 1:
                 chosen = bodies[0]
             else:
-                self._warn_once('The chassis of system %s cannot be decided from its links (Links.Chassis, the chassis\' '
+                self.reads.warn('The chassis of system %s cannot be decided from its links (Links.Chassis, the chassis\' '
                                 'Links.ComputerSystems and ContainedBy); its power, thermal and network adapter facts are left '
                                 'out.' % link_of(system))
         with self._lock:
             self._chassis[system_uri] = chosen
         return chosen
-
-    def _warn_once(self, text):
-        with self._lock:
-            if text in self.warnings:
-                return
-            self.warnings.append(text)
 
     def _chassis_with(self, system, names):
         """The system's chassis, or the first chassis that contains it, which links one of ``names``."""
@@ -997,10 +872,9 @@ class Gatherer:
             readings = _list(search('TemperatureReadingsCelsius', self.get(link('thermal_metrics', subsystem)) or {}))
             readings = [r for r in readings if isinstance(r, dict)]
             # Each reading names its Sensor (name, context, thresholds); the reading itself is the fallback.
-            self.get_many([r.get('DataSourceUri') for r in readings if isinstance(r.get('DataSourceUri'), str)])
+            sources = self.get_many([r.get('DataSourceUri') if isinstance(r.get('DataSourceUri'), str) else None for r in readings])
             sensors = []
-            for reading in readings:
-                sensor = self._store.get(normalize_uri(reading.get('DataSourceUri'))) if isinstance(reading.get('DataSourceUri'), str) else None
+            for reading, sensor in zip(readings, sources):
                 merged = dict(reading)
                 merged.update(sensor or {})
                 sensors.append(merged)
@@ -1013,7 +887,7 @@ class Gatherer:
     def _manager(self, system, generation):
         uri = managed_by(system)
         if not uri:
-            managers = self._member_uris(link('managers', self.service.root))
+            managers = self.reads.member_uris(link('managers', self.service.root))
             uri = managers[0] if managers else None
         body = self.get(uri)
         if body is None:

@@ -1,11 +1,18 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) lightsout.ilo contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Discovery by links from the service root, the iLO generation, and message lookup.
+"""Discovery by links from the service root, the iLO generation, message lookup, and the reads of a run.
 
 Nothing here knows a URI but the service root: systems, managers, chassis, registries and
 sessions are found through links, compared case-insensitively and without trailing slash.
-Reads go through the client's per-run cache, so nothing is fetched twice in one run.
+
+The one read path: every read goes through the client's single-flight cache (nothing is
+fetched twice in one run, also when two threads want it at once) and the host's adaptive
+limiter (reads.py). Collections are read with ``$expand=.`` where the service root advertises
+it, and the members that come back expanded are remembered by the client as if read on their
+own. :class:`Reads` adds what a run that reads many resources needs (the facts gatherer): reads
+that may fail without failing the run (a warning and an ``errors`` entry, once), collections
+as member bodies, and many reads at once on the bounded thread pool of ``reads.run_all``.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -13,18 +20,29 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import re
+import threading
 
-from ansible_collections.lightsout.ilo.plugins.module_utils.body import dig, is_expanded, last_segment, link_of, members_of
-from ansible_collections.lightsout.ilo.plugins.module_utils.client import capped
+from ansible_collections.lightsout.ilo.plugins.module_utils.body import dig, is_expanded, last_segment, link_of, members_of, normalize_uri
+from ansible_collections.lightsout.ilo.plugins.module_utils.client import EXPAND_MEMBERS, capped
 from ansible_collections.lightsout.ilo.plugins.module_utils.errors import (
+    IloAuthError,
     IloDiscoveryError,
     IloError,
+    IloNotFoundError,
+    IloProtocolError,
+    IloSecurityError,
+    IloTLSError,
+    clean_text,
     split_message_id,
 )
+from ansible_collections.lightsout.ilo.plugins.module_utils.reads import DEFAULT_CAP, limiter_of, run_all
 
 
-# The query that returns a collection's members in its own answer (one level, the members themselves).
-EXPAND_MEMBERS = {'$expand': '.'}
+def remember_expanded(client, members):
+    """Let ``client`` keep the members that came back expanded as if each had been read on its own."""
+    for member in members:
+        if is_expanded(member):
+            client.remember(link_of(member), member)
 
 
 class IloService:
@@ -126,9 +144,8 @@ class IloService:
         if not self.expand_supported:
             return self.client.get(collection_uri).json or {}
         body = self.client.get(collection_uri, params=EXPAND_MEMBERS).json or {}
-        for member in body.get('Members') or []:
-            if is_expanded(member):
-                self.client.remember(link_of(member), member)
+        members = members_of(body)
+        remember_expanded(self.client, members if isinstance(members, list) else [])
         return body
 
     def members(self, collection_uri):
@@ -233,6 +250,108 @@ class IloService:
                 if text[1]:
                     message.setdefault('Resolution', text[1])
         return error
+
+
+class Reads:
+    """The reads of one run that gathers many resources, over the client's single-flight cache.
+
+    - :meth:`get` returns a body (dict) or None: only what ``optional=False`` names is essential.
+      Any other resource that answers an HTTP error, does not answer in time or answers something
+      that is not a JSON object is left out: one warning names its URI and status and one entry
+      is added to ``errors``, and it is not read again. A link to another origin
+      (IloSecurityError), a TLS failure and 401/403 (credentials or privileges) still fail.
+    - :meth:`members` reads a collection (``$expand=.`` where ``expand_supported``) and returns
+      its member bodies in member order, at most MAX_MEMBERS of them; members that did not come
+      back expanded are read at once through :meth:`run`.
+    - :meth:`run` calls a function over many items on up to ``workers`` threads; how many requests
+      are in flight is decided by the host's adaptive limiter, below ``workers``.
+    """
+
+    def __init__(self, client, service, workers=DEFAULT_CAP):
+        self.client = client
+        self.service = service
+        self.limiter = limiter_of(client, cap=max(1, int(workers)))
+        self.warnings = []
+        self.errors = []
+        self._failed = set()
+        self._lock = threading.Lock()
+
+    def warn(self, text):
+        """Add a warning, once."""
+        with self._lock:
+            if text not in self.warnings:
+                self.warnings.append(text)
+
+    def run(self, func, items):
+        return run_all(func, items, self.limiter)
+
+    def get(self, uri, params=None, optional=True):
+        """The JSON body of ``uri`` (dict), or None when it cannot be had and ``optional`` (see the class)."""
+        if not uri:
+            return None
+        key = (normalize_uri(uri), bool(params))
+        if key in self._failed:
+            return None
+        try:
+            body = self.client.get(uri, params=params).json
+        except (IloSecurityError, IloTLSError, IloAuthError):
+            raise
+        except IloError as exc:
+            if not optional:
+                raise
+            self._fail(key, uri, exc.status, exc.message, missing=isinstance(exc, IloNotFoundError))
+            return None
+        if isinstance(body, dict):
+            return body
+        if body is None or not optional:
+            return {}
+        self._fail(key, uri, None, 'the reply is JSON but not an object')
+        return None
+
+    def get_many(self, uris):
+        """The bodies of ``uris`` (None for an empty URI or one that failed), in order, read at once."""
+        return self.run(self.get, uris)
+
+    def member_uris(self, collection_uri):
+        """The member URIs of a collection, read plain (not expanded)."""
+        members = members_of(self.get(collection_uri))
+        return capped(members if isinstance(members, list) else [], collection_uri, self.warn)
+
+    def members(self, collection_uri, limit_last=None, optional=True):
+        """Member bodies of a collection (optionally only the last ``limit_last``), in member order."""
+        if not collection_uri:
+            return []
+        # Expanded where supported: one (larger) answer instead of one request per member; latency, not size, bounds a BMC.
+        body = self.get(collection_uri, params=EXPAND_MEMBERS if self.service.expand_supported else None, optional=optional)
+        if not body:
+            return []
+        items = members_of(body)
+        if not isinstance(items, list):
+            if not optional:
+                raise IloProtocolError('%s is not a collection: its Members is not a list.' % collection_uri, uri=collection_uri)
+            self._fail(('members', normalize_uri(collection_uri)), collection_uri, None, 'the collection\'s Members is not a list')
+            return []
+        if limit_last is not None:
+            items = items[-limit_last:] if limit_last else []
+        remember_expanded(self.client, items)
+        uris = capped(items, collection_uri, self.warn)
+        self.run(lambda uri: self.get(uri, optional=optional), [u for u in uris if self.client.cached(u) is None])
+        return [b for b in (self.get(u, optional=optional) for u in uris) if b]
+
+    def _fail(self, key, uri, status, message, missing=False):
+        """Record a resource left out: one warning and one ``errors`` entry, the first time only."""
+        message = clean_text(message, 300)
+        with self._lock:
+            if key in self._failed:
+                return
+            self._failed.add(key)
+            self.errors.append({'uri': uri, 'status': status, 'message': message})
+            if missing:
+                self.warnings.append('%s is linked but missing (HTTP %s); its facts are left out.' % (uri, status))
+            elif status:
+                self.warnings.append('%s answered HTTP %s; its facts are left out: %s' % (uri, status, message))
+            else:
+                self.warnings.append('%s could not be read; its facts are left out: %s' % (uri, message))
 
 
 def _generation_from_text(text):

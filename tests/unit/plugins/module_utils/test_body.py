@@ -12,25 +12,9 @@ import pathlib
 import pytest
 
 from ansible_collections.lightsout.ilo.plugins.module_utils import body
-from ansible_collections.lightsout.ilo.plugins.module_utils.body import (
-    bios_attributes,
-    bios_link,
-    dig,
-    identity,
-    is_expanded,
-    is_flat,
-    last_segment,
-    link_of,
-    links_named,
-    managed_by,
-    members_of,
-    norm_mac,
-    norm_macs,
-    normalize_uri,
-    same_uri,
-    settings_link,
-    text_of,
-)
+from ansible_collections.lightsout.ilo.plugins.module_utils.body import (  # pylint: disable=unused-import
+    bios_attributes, bios_link, dig, identity, is_expanded, is_flat, last_segment, link_of, links_named, managed_by, members_of,
+    norm_mac, norm_macs, normalize_uri, same_uri, settings_link, text_of)
 
 
 def test_body_imports_nothing_from_the_collection_nor_ansible():

@@ -308,3 +308,49 @@ def test_no_expand_without_the_feature(simulators):
         client.get(uri)
         seen = counts(fleet)['by_endpoint']
         assert seen['GET /redfish/v1/systems/1'] == 1 and seen['GET /redfish/v1/systems'] == 1
+
+
+class SlowReads:
+    """Stands in for RedfishClient.request: counts the GETs per URI and answers after ``delay`` seconds."""
+
+    def __init__(self, delay=0.2, error=None):
+        import threading  # pylint: disable=import-outside-toplevel
+        self.delay, self.error, self.sent, self.lock = delay, error, [], threading.Lock()
+
+    def __call__(self, method, uri, params=None, **kwargs):  # pylint: disable=unused-argument
+        import time  # pylint: disable=import-outside-toplevel
+        with self.lock:
+            self.sent.append((method, uri, params))
+        time.sleep(self.delay)
+        if self.error is not None:
+            raise self.error
+        return client_mod.Response(method, uri, 200, {}, b'{"@odata.id": "%s", "Members": []}' % uri.encode())
+
+
+@pytest.mark.parametrize('error', [None, IloHTTPError('GET /redfish/v1/Chassis/1 failed with HTTP 500', status=500)])
+def test_reads_of_one_resource_at_the_same_time_are_one_request(error):
+    """Single flight: eight threads want the same resource at once; one request is sent and all get its answer (or error)."""
+    from concurrent.futures import ThreadPoolExecutor  # pylint: disable=import-outside-toplevel
+    client = RedfishClient('https://ilo.example', username=USER, password=PASSWORD, auth='basic', environ={})
+    client.request = SlowReads(error=error)
+
+    def read(uri):
+        try:
+            return client.get(uri).json['@odata.id']
+        except IloHTTPError as exc:
+            return exc
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(read, ['/redfish/v1/Chassis/1', '/redfish/v1/chassis/1/'] * 4))
+    assert client.request.sent == [('GET', '/redfish/v1/Chassis/1', None)]
+    assert all(r is error for r in results) if error else set(results) == {'/redfish/v1/Chassis/1'}
+
+
+def test_an_expanded_collection_answers_its_plain_read_and_fresh_reads_go_out():
+    client = RedfishClient('https://ilo.example', username=USER, password=PASSWORD, auth='basic', environ={})
+    client.request = SlowReads(delay=0)
+    expanded = client.get('/redfish/v1/Systems', params=client_mod.EXPAND_MEMBERS)
+    assert client.get('/redfish/v1/Systems/') is expanded
+    assert client.cached('/redfish/v1/systems') is expanded and client.cached('/redfish/v1/Chassis') is None
+    client.get('/redfish/v1/Systems', fresh=True)
+    assert [s[2] for s in client.request.sent] == [client_mod.EXPAND_MEMBERS, None]

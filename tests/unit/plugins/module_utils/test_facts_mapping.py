@@ -125,15 +125,26 @@ class FakeClient:
         self.tree = dict((k.rstrip('/').lower(), v) for k, v in tree.items())
         self.errors = errors or {}
         self.sent = []
+        self.cache = {}
+
+    @staticmethod
+    def key(uri):
+        return uri.split('#')[0].rstrip('/').lower()
 
     def get(self, uri, params=None):  # pylint: disable=unused-argument
-        key = uri.split('#')[0].rstrip('/').lower()
+        key = self.key(uri)
+        if key in self.cache:  # like RedfishClient.get: each resource read once
+            return self.cache[key]
         self.sent.append(key)
         if key in self.errors:
             raise self.errors[key]
         if key not in self.tree:
             raise IloNotFoundError('GET %s: HTTP 404' % uri, uri=uri, status=404)
-        return Reply(self.tree[key])
+        self.cache[key] = Reply(self.tree[key])
+        return self.cache[key]
+
+    def cached(self, uri, params=None):  # pylint: disable=unused-argument
+        return self.cache.get(self.key(uri))
 
     @staticmethod
     def local_path(uri, what=None):  # pylint: disable=unused-argument
@@ -300,3 +311,12 @@ def test_power_and_thermal_subsystems_when_power_and_thermal_are_absent():
     assert [(t['name'], t['reading_celsius'], t['warning_celsius'], t['critical_celsius'], t['location'])
             for t in thermal['temperatures']] == [('Intake Temp', 24.8, 35, 40, 'Intake'), ('Exhaust', 40.5, None, None, None)]
     assert gath.errors == [] and gath.warnings == []
+
+
+def test_a_resource_that_failed_is_neither_read_nor_reported_twice():
+    tree = two_drives_one_serial()
+    gath, client = gatherer(tree, errors={(SYSTEM + '/storage/b').lower(): IloHTTPError('GET x: HTTP 500', status=500)})
+    gath._sys_storage(tree[SYSTEM], 5)  # pylint: disable=protected-access
+    gath._sys_storage(tree[SYSTEM], 5)  # pylint: disable=protected-access
+    assert client.sent.count((SYSTEM + '/storage/b').lower()) == 1
+    assert len(gath.errors) == 1 and len(gath.warnings) == 1, (gath.errors, gath.warnings)
