@@ -35,6 +35,7 @@ from ansible_collections.lightsout.ilo.plugins.module_utils.errors import (
     IloDiscoveryError,
     IloHTTPError,
     IloProtocolError,
+    IloRegistryUnavailable,
     IloTLSError,
     IloValidationError,
     parse_messages,
@@ -112,7 +113,7 @@ class AttributeRegistry:
     def discover(cls, service, registry_name):
         """Follow links from the service root to the registry named ``registry_name``; None when not published.
 
-        Raises :class:`RegistryUnavailable` when the registry is listed but cannot be used: its file
+        Raises :class:`IloRegistryUnavailable` when the registry is listed but cannot be used: its file
         answers an HTTP error (404, 500...), times out or the connection fails, is not JSON, or
         defines no attributes. Callers degrade as for an unpublished registry.
         """
@@ -128,30 +129,16 @@ class AttributeRegistry:
         except IloAuthError as exc:
             if exc.status == 401:
                 raise  # the credentials or session stopped working: not a registry problem
-            raise RegistryUnavailable(registry_name, exc)
+            raise IloRegistryUnavailable(registry_name, exc)
         except (IloHTTPError, IloConnectionError, IloProtocolError) as exc:
             # A link the client refuses (another origin: IloSecurityError) is not "unavailable": it fails the task.
-            raise RegistryUnavailable(registry_name, exc)
+            raise IloRegistryUnavailable(registry_name, exc)
         if not found:
             return None
         registry = cls(found[1], name=registry_name, uri=found[0])
         if not registry.attributes:
-            raise RegistryUnavailable(registry_name, 'its file %s defines no attributes' % found[0], uri=found[0])
+            raise IloRegistryUnavailable(registry_name, 'its file %s defines no attributes' % found[0], uri=found[0])
         return registry
-
-
-class RegistryUnavailable(Exception):
-    """The BIOS attribute registry is listed but cannot be read or used (``reason`` says why)."""
-
-    def __init__(self, name, cause, uri=None):
-        self.name = name
-        self.uri = uri or getattr(cause, 'uri', None)
-        reason = str(cause).rstrip('.')
-        status = getattr(cause, 'status', None)
-        if status and 'HTTP %s' % status not in reason:
-            reason = 'HTTP %s: %s' % (status, reason)
-        self.reason = reason
-        super(RegistryUnavailable, self).__init__('the BIOS attribute registry %s is listed but could not be read (%s)' % (name, reason))
 
 
 # ---------------------------------------------------------------------------------- validation
@@ -323,7 +310,7 @@ class BiosSettings(SettingsResource):
         if self._registry is _MISSING:
             try:
                 self._registry = AttributeRegistry.discover(self.service, self.registry_name)
-            except RegistryUnavailable as exc:
+            except IloRegistryUnavailable as exc:
                 self._registry, self.registry_problem = None, exc
         return self._registry
 

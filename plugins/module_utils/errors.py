@@ -280,6 +280,22 @@ class IloDiscoveryError(IloError):
     """The service does not have what the operation needs (a link, a system, an action)."""
 
 
+class IloRegistryUnavailable(IloDiscoveryError):
+    """A registry the service lists cannot be read or used (``reason`` says why); callers degrade as for an
+    unpublished one. ``name`` is the registry's name."""
+
+    def __init__(self, name, cause, uri=None):
+        reason = str(cause).rstrip('.')
+        status = getattr(cause, 'status', None)
+        if status and 'HTTP %s' % status not in reason:
+            reason = 'HTTP %s: %s' % (status, reason)
+        super(IloRegistryUnavailable, self).__init__(
+            'the BIOS attribute registry %s is listed but could not be read (%s)' % (name, reason),
+            uri=uri or getattr(cause, 'uri', None), status=status)
+        self.name = name
+        self.reason = reason
+
+
 class IloValidationError(IloError):
     """The request was refused before anything was sent (bad value, unsupported state)."""
 
