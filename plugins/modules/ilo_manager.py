@@ -94,6 +94,12 @@ options:
     description:
       - The C(Id) of the manager, for services with several. Optional when there is one.
     type: str
+  system_id:
+    description:
+      - Accepted and ignored. The settings belong to the iLO (the manager), not to one of its systems; the option exists
+        so that one C(module_defaults) block for C(group/lightsout.ilo.ilo) can name the system for every module of the
+        group, this one included. Use O(manager_id) to pick a manager.
+    type: str
   reset:
     description:
       - V(when_required) resets the iLO when a write was answered with C(ResetRequired), or when a resource holding a given
@@ -175,7 +181,7 @@ changes:
   type: dict
   sample: {/redfish/v1/Managers/1/NetworkProtocol: {network_services.SSH.port: 2222}}
 reset_required:
-  description: True when settings wait for an iLO reset after this task (always false after a reset this task did).
+  description: True when settings wait for an iLO reset after this task (false after a reset this task did, or would do in check mode).
   returned: success
   type: bool
 pending:
@@ -184,7 +190,9 @@ pending:
   type: dict
   sample: {timezone: Greenwich Mean Time, Casablanca, Monrovia}
 reset:
-  description: The reset sent and what was seen (C(target), C(ResetType), C(went_down), C(logged_in_again), C(elapsed)); null without a reset.
+  description:
+    - The reset sent (C(reset.target), C(reset.ResetType)) and what was seen (C(went_down), C(logged_in_again), C(elapsed)); null without a reset.
+    - In check mode, the reset that would be sent.
   returned: success
   type: dict
 messages:
@@ -256,7 +264,9 @@ class IloManagerModule(IloModule):
             self.result['diff'] = self._diff(plans, staged)
         if staged and p['reset'] != 'never':
             self.result['changed'] = True
-            if not self.check_mode:
+            if self.check_mode:  # what the reset would send, and the state after it
+                self.result.update(reset=ManagerReset(self.service, manager.uri).run(check_mode=True), reset_required=False, pending={})
+            else:
                 self._reset_and_verify(manager, plans)
 
     def _plans(self, manager):
@@ -289,7 +299,7 @@ class IloManagerModule(IloModule):
                 before[name] = self.result['settings'][name]['before']
                 after[name] = desired[name]
         before['pending_reset'] = any(r.awaiting_reset for r, _d in plans)
-        after['pending_reset'] = staged and (self.params['reset'] == 'never' or self.check_mode)
+        after['pending_reset'] = staged and self.params['reset'] == 'never'
         return {'before': before, 'after': after}
 
     def _reset_and_verify(self, manager, plans):

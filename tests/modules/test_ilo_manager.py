@@ -59,8 +59,10 @@ def test_every_option_check_mode_then_apply_reset_verify_then_idempotent(simulat
     predicted = run_module('ilo_manager', args, check_mode=True, diff=True)
     assert predicted['changed'] and not predicted.get('failed'), predicted
     assert writes(fleet, exclude_sessions=True) == 0 and resets(fleet) == []
-    assert predicted['reset_required'] and predicted['reset'] is None
-    assert predicted['diff']['after']['network_services.SSH.port'] == 2222 and predicted['diff']['after']['pending_reset']
+    # Predicted exactly: the reset it would send, nothing pending after it.
+    assert not predicted['reset_required'] and predicted['reset']['reset']['target'].rstrip('/').lower().endswith('manager.reset')
+    assert not predicted['reset']['went_down'] and predicted['pending'] == {}
+    assert predicted['diff']['after']['network_services.SSH.port'] == 2222 and not predicted['diff']['after']['pending_reset']
     assert predicted['diff']['before']['network_services.SSH.port'] == 22 and not predicted['diff']['before']['pending_reset']
 
     fleet.ilos[0].clear_requests()
