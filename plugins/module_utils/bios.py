@@ -426,10 +426,7 @@ def describe_failures(failed, service=None):
         for message in info['messages']:
             text = message.get('Message')
             if not text and service is not None:
-                try:
-                    known = service.message_text(message['MessageId'])
-                except Exception:  # pylint: disable=broad-except
-                    known = None
+                known = service.message_text(message['MessageId'])
                 if known and known[0]:
                     text = _fill_args(known[0], message.get('MessageArgs') or [])
                     message['Message'] = text

@@ -184,7 +184,16 @@ class IloService:
     # ------------------------------------------------------------------ messages
 
     def message_text(self, message_id):
-        """(Message, Resolution) from the service's message registry, or None. Each registry read once."""
+        """(Message, Resolution) from the service's message registry, or None. Each registry read once.
+
+        Never raises: it fills in text on the way to reporting an error, which must not fail instead.
+        """
+        try:
+            return self._message_text(message_id)
+        except Exception:  # pylint: disable=broad-except
+            return None
+
+    def _message_text(self, message_id):
         registry, version, key = split_message_id(message_id)
         if not registry:
             return None
@@ -241,10 +250,7 @@ class IloService:
         for message in error.messages:
             if message.get('Message') and message.get('Resolution'):
                 continue
-            try:
-                text = self.message_text(message['MessageId'])
-            except Exception:  # pylint: disable=broad-except
-                text = None
+            text = self.message_text(message.get('MessageId'))
             if text:
                 message.setdefault('Message', text[0])
                 if text[1]:
