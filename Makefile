@@ -124,13 +124,17 @@ conformance: $(VENV)/.stamp peers collection
 sanity: venvs collection
 	$(TEST_ENV) $(VENV)/bin/python -m pytest -p no:cacheprovider -ra $(PYTEST_ARGS) tests/quality -k sanity
 
-# The simulator needs only cryptography: its own small venv, not the test toolchain.
+# The simulator needs only cryptography: its own small venv, not the test toolchain. The venv is made without pip
+# (ensurepip alone takes 5-20 s) and the interpreter's own pip installs into it (pip >= 22.3: --python); without
+# such a pip, ensurepip after all.
 SIM_VENV := $(BUILD)/venv-sim
 SIM_PYTHON ?= $(firstword $(PYTHON_MIN) python3)
+SIM_PIP := install --quiet --no-compile --disable-pip-version-check -r tests/simulator/requirements.txt
 
 $(SIM_VENV)/.stamp: tests/simulator/requirements.txt
-	$(SIM_PYTHON) -m venv $(SIM_VENV)
-	$(SIM_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r tests/simulator/requirements.txt
+	$(SIM_PYTHON) -m venv --without-pip $(SIM_VENV)
+	$(SIM_PYTHON) -m pip --python $(SIM_VENV)/bin/python $(SIM_PIP) \
+		|| { $(SIM_VENV)/bin/python -m ensurepip --default-pip && $(SIM_VENV)/bin/python -m pip $(SIM_PIP); }
 	@touch $@
 
 simulator: $(SIM_VENV)/.stamp
