@@ -103,9 +103,6 @@ class ManagerResource(SettingsResource):
         """The prediction of :meth:`wrote_staged` for check mode: would writing ``changes`` need a reset?"""
         return bool(changes)
 
-    def validate(self, desired):  # pragma: no cover - every subclass validates
-        return []
-
 
 class NetworkProtocol(ManagerResource):
     noun = 'network services'
@@ -367,12 +364,16 @@ class Manager:
         body = self.client.get(self.uri).json or {}
         self.body = body
         self.protocol_uri, self.datetime_uri = settings_links(body)
-        nics = link_of(body.get('EthernetInterfaces')) or link_of(dig(body, 'links.EthernetNICs'))
-        self.interface_uri = None
-        if nics:
-            uris = service.members(nics)
-            found = [(u, self.client.get(u).json or {}) for u in uris]
-            self.interface_uri = pick_interface(found)
+        self._interface_uri = False
+
+    @property
+    def interface_uri(self):
+        """The interface in use (read on first use: every member is read to choose it)."""
+        if self._interface_uri is False:
+            nics = link_of(self.body.get('EthernetInterfaces')) or link_of(dig(self.body, 'links.EthernetNICs'))
+            uris = self.service.members(nics) if nics else []
+            self._interface_uri = pick_interface([(u, self.client.get(u).json or {}) for u in uris])
+        return self._interface_uri
 
     def resource(self, kind):
         """The :class:`ManagerResource` of ``kind`` ('protocol', 'datetime', 'interface'), read fresh."""
