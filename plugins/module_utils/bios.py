@@ -388,23 +388,12 @@ class BiosSettings(SettingsResource):
         Reads the Bios resource afresh. Returns (applied, failed): ``applied`` a sorted list of
         names, ``failed`` ``{name: {desired, current, message_ids, messages}}``.
         """
-        self.reload()
-        current = self.current
+        failed = self.unapplied(expected)  # the resource read again
         _time, messages = self.settings_result
-        applied = []
-        failed = {}
-        for name in sorted(expected):
-            if name in current and current[name] == expected[name]:
-                applied.append(name)
-                continue
+        for name, entry in failed.items():
             related = [m for m in messages if _names_attribute(m, name)]
-            failed[name] = {
-                'desired': expected[name],
-                'current': current.get(name),
-                'message_ids': [m['MessageId'] for m in related],
-                'messages': related,
-            }
-        return applied, failed
+            entry.update(message_ids=[m['MessageId'] for m in related], messages=related)
+        return sorted(name for name in expected if name not in failed), failed
 
 
 def _names_attribute(message, name):

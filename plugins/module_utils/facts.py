@@ -47,6 +47,7 @@ from ansible_collections.lightsout.ilo.plugins.module_utils.body import (
     bios_attributes,
     bios_link,
     identity,
+    last_segment,
     link_of,
     links_named,
     managed_by,
@@ -589,7 +590,7 @@ class Gatherer:
 
     @staticmethod
     def _system_entry(body):
-        entry = {'id': body.get('Id') or normalize_uri(link_of(body)).split('/')[-1], 'uri': link_of(body)}
+        entry = {'id': body.get('Id') or last_segment(link_of(body)), 'uri': link_of(body)}
         for name in SYSTEM_SUBSETS:
             entry[name] = None
         return entry
@@ -758,7 +759,7 @@ class Gatherer:
             sources.append(('manager', self.get(manager_uri)))
         for source, owner in sources:
             for service in self.members(link('log_services', owner)):
-                service_id = text_of(service.get('Id')) or normalize_uri(link_of(service) or '').split('/')[-1]
+                service_id = text_of(service.get('Id')) or last_segment(link_of(service))
                 entries = self._log(service, generation)
                 out['services'].append({'id': service_id, 'name': text_of(service.get('Name')), 'source': source,
                                         'uri': link_of(service), 'entries': entries})
