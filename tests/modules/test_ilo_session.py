@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from relkit import GENERATIONS, SYNTHETIC, assert_clear_failure, connection, profile_params, redfish, run_module, serve, sessions, zero_requests  # pylint: disable=import-error
+from relkit import (GENERATIONS, SYNTHETIC, assert_clear_failure, connection, profile_params, redfish, run_module, serve,  # pylint: disable=import-error
+                    sessions, zero_requests)
 
 
 @pytest.mark.parametrize('profile', profile_params(SYNTHETIC))
