@@ -111,11 +111,15 @@ EXAMPLES = r'''
   lightsout.ilo.ilo_facts:
     gather_subset: ['!logs', '!bios']
 
-- name: Firmware versions as a name -> version dict
+- name: Firmware inventory, name and version of each component
   lightsout.ilo.ilo_facts:
     gather_subset: [firmware]
     query: "firmware[].{name: name, version: version}"
   register: fw
+
+- name: Firmware versions as a name -> version dict (e.g. ilo_firmware['System ROM'])
+  ansible.builtin.set_fact:
+    ilo_firmware: "{{ fw.query_result | items2dict(key_name='name', value_name='version') }}"
 
 - name: One cartridge of a Moonshot enclosure
   lightsout.ilo.ilo_facts:
