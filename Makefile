@@ -105,9 +105,6 @@ peers: $(PEER_STAMPS)
 collection:
 	@$(firstword $(wildcard $(VENV)/bin/python) python3) tests/utils/collection_copy.py $(COLLECTIONS) >/dev/null
 
-demo: $(VENV)/.stamp collection
-	$(TEST_ENV) $(VENV)/bin/python tests/utils/demo.py
-
 test: venvs peers collection
 	$(TEST_ENV) $(VENV)/bin/python -m pytest -p no:cacheprovider -ra $(if $(filter-out 1,$(TEST_WORKERS)),-n $(TEST_WORKERS) --maxschedchunk 1) \
 		--durations=15 $(PYTEST_ARGS) tests
@@ -137,6 +134,33 @@ $(SIM_VENV)/.stamp: tests/simulator/requirements.txt
 		|| { $(SIM_VENV)/bin/python -m ensurepip --default-pip && $(SIM_VENV)/bin/python -m pip $(SIM_PIP); }
 	@touch $@
 
+# What the docs tell a user to install (docs/getting-started.md, README "Install"): ansible-core and requirements.txt,
+# nothing else. make demo and make build use it; tests/docs runs the docs with it first on PATH.
+DOCS_VENV := $(BUILD)/venv-docs
+DOCS_PYTHON ?= $(firstword $(PYTHON_MAX) $(PYTHON_MIN) python3)
+DOCS_CORE ?= $(if $(PYTHON_MAX),$(CORE_MAX),$(CORE_MIN))
+
+$(DOCS_VENV)/.stamp: requirements.txt
+	$(DOCS_PYTHON) -m venv $(DOCS_VENV)
+	$(DOCS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check 'ansible-core==$(DOCS_CORE)' -r requirements.txt
+	@touch $@
+
+# An execution environment without a container (meta/execution-environment.yml's Python side): ansible-core,
+# ansible-runner and requirements.txt. tests/docs/test_awx_runner.py runs the docs/awx.md job with it.
+EE_VENV := $(BUILD)/venv-ee
+RUNNER_VERSION ?= 2.4.3
+
+$(EE_VENV)/.stamp: requirements.txt
+	$(DOCS_PYTHON) -m venv $(EE_VENV)
+	$(EE_VENV)/bin/python -m pip install --quiet --disable-pip-version-check 'ansible-core==$(DOCS_CORE)' \
+		'ansible-runner==$(RUNNER_VERSION)' -r requirements.txt
+	@touch $@
+
+# The demo needs what a user installs (the docs venv) and the simulator's venv, not the test toolchain
+demo: $(DOCS_VENV)/.stamp $(SIM_VENV)/.stamp collection
+	ILO_TEST_COLLECTIONS=$(COLLECTIONS) ILO_DEMO_VENV=$(abspath $(DOCS_VENV)) PYTHONPATH=$(abspath tests/simulator) \
+		$(SIM_VENV)/bin/python tests/utils/demo.py
+
 simulator: $(SIM_VENV)/.stamp
 	PYTHONPATH=tests/simulator exec $(SIM_VENV)/bin/python -m ilosim --profile $(PROFILE) --port $(PORT) --count $(COUNT) \
 		--latency-ms $(LATENCY_MS) --service-times $(SERVICE_TIMES) --workers $(WORKERS) --time-scale $(TIME_SCALE) \
@@ -147,8 +171,12 @@ bench: $(VENV)/.stamp
 		--fleet-runs $(BENCH_FLEET_RUNS) --hosts $(BENCH_HOSTS) --forks $(BENCH_FORKS) --scenarios $(BENCH_SCENARIOS) \
 		--bmc-runs $(BENCH_BMC_RUNS) --bmc-scale $(BENCH_BMC_SCALE) --output $(BENCH_OUTPUT) $(if $(BENCH_MOCKUP),--mockup $(BENCH_MOCKUP))
 
-build: $(VENV)/.stamp collection
-	mkdir -p $(BUILD)/dist && cd $(COLL) && $(abspath $(VENV))/bin/ansible-galaxy collection build --force --output-path $(abspath $(BUILD))/dist
+# The ansible-galaxy on PATH (the user's, after the install step of the docs), else the docs venv's
+GALAXY_ON_PATH := $(shell command -v ansible-galaxy 2>/dev/null)
+
+build: collection $(if $(GALAXY_ON_PATH),,$(DOCS_VENV)/.stamp)
+	mkdir -p $(BUILD)/dist && cd $(COLL) && $(or $(GALAXY_ON_PATH),$(abspath $(DOCS_VENV))/bin/ansible-galaxy) collection build \
+		--force --output-path $(abspath $(BUILD))/dist
 
 clean:
 	rm -rf $(BUILD) $(VENV) $(VENV_MAX) tests/output

@@ -3,13 +3,17 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The README's demo: start simulated iLO 4, 5 and 6 servers and run docs/examples/demo.yml against them.
 
-Run by `make demo` (which installs what it needs first). The simulators listen on 127.0.0.1
-ephemeral ports, use a CA generated for the run, and stop when the playbook ends.
+Run by `make demo` with the simulator's venv (.build/venv-sim); ansible-playbook comes from the venv
+named by ILO_DEMO_VENV (.build/venv-docs: ansible-core and requirements.txt, what the docs install), else
+from this Python's. The simulators listen on 127.0.0.1 ephemeral ports and use a CA generated for the
+run. Everything of the run (inventory, CA, ANSIBLE_HOME, temporary files) is in a directory under
+.build/demo that is removed when the playbook ends; only the report stays.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -24,7 +28,11 @@ PROFILES = (('ilo4-gen9', 'ilo4'), ('ilo5-gen10p', 'ilo5'), ('ilo6-gen11', 'ilo6
 
 def main():
     collections = os.environ.get('ILO_TEST_COLLECTIONS') or os.path.join(ROOT, '.build', 'collections')
-    workdir = tempfile.mkdtemp(prefix='lightsout-demo-')
+    venv_bin = os.path.join(os.environ['ILO_DEMO_VENV'], 'bin') if os.environ.get('ILO_DEMO_VENV') \
+        else os.path.dirname(sys.executable)
+    os.makedirs(os.path.join(ROOT, '.build', 'demo'), exist_ok=True)
+    workdir = tempfile.mkdtemp(prefix='run-', dir=os.path.join(ROOT, '.build', 'demo'))
+    os.makedirs(os.path.join(workdir, 'tmp'))
     fleets = []
     try:
         lines = ['[ilo]']
@@ -33,18 +41,19 @@ def main():
             fleets.append(fleet)
             lines.append('%s ansible_host=%s ilo_profile=%s' % (name, fleet.urls[0], profile))
             ca_path = fleet.ca_path
-        lines += ['', '[ilo:vars]', 'ilo_ca=%s' % ca_path, 'ansible_python_interpreter=%s' % sys.executable]
+        lines += ['', '[ilo:vars]', 'ansible_python_interpreter="{{ ansible_playbook_python }}"']
         inventory = os.path.join(workdir, 'inventory.ini')
         with open(inventory, 'w', encoding='utf-8') as handle:
             handle.write('\n'.join(lines) + '\n')
         env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections, ANSIBLE_LOCALHOST_WARNING='0',
-                   ILO_USERNAME='Administrator', ILO_PASSWORD='password',
-                   ANSIBLE_HOME=os.path.join(workdir, 'ansible-home'))
+                   ILO_USERNAME='Administrator', ILO_PASSWORD='password', ILO_CA_PATH=ca_path,
+                   ANSIBLE_HOME=os.path.join(workdir, 'ansible-home'), TMPDIR=os.path.join(workdir, 'tmp'),
+                   ANSIBLE_REMOTE_TMP=os.path.join(workdir, 'remote-tmp'))
         report = os.path.join(ROOT, '.build', 'demo', 'inventory-report.html')
         if os.path.exists(report):
             os.remove(report)
         print('Simulated iLOs:\n  ' + '\n  '.join(lines[1:len(PROFILES) + 1]) + '\n')
-        command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', inventory,
+        command = [os.path.join(venv_bin, 'ansible-playbook'), '-i', inventory,
                    os.path.join(ROOT, 'docs', 'examples', 'demo.yml'), '-e', 'demo_report_path=%s' % report] + sys.argv[1:]
         code = subprocess.call(command, env=env)
         left = sum(len(f.ilos[0].session_info()['open']) for f in fleets)
@@ -55,6 +64,7 @@ def main():
     finally:
         for fleet in fleets:
             fleet.close()
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == '__main__':
