@@ -62,11 +62,13 @@ TEST_ENV = ILO_TEST_COLLECTIONS=$(COLLECTIONS) ILO_TEST_VENV_MIN=$(abspath $(VEN
 	ILO_TEST_SHARED=$(SHARED) PYTHONPATH=$(abspath tests/simulator) \
 	ILO_TEST_VENV_RFPV=$(abspath $(BUILD)/venv-rfpv) ILO_TEST_VENV_ILOREST=$(abspath $(BUILD)/venv-ilorest)
 
-.PHONY: help venv venvs peers collection demo test units integration sanity conformance simulator bench lint build clean
+.PHONY: help venv venvs peers collection demo test units modules playbooks sanity conformance simulator bench lint build clean
 
 help:
 	@echo "make demo        run the example playbooks against simulated iLO 4, 5 and 6 (no hardware)"
-	@echo "make test        run every test tier (sanity on ansible-core $(CORE_MIN) and $(CORE_MAX), units, simulator, integration, conformance)"
+	@echo "make test        run every test tier (sanity on ansible-core $(CORE_MIN) and $(CORE_MAX), units, simulator, modules, playbooks, conformance)"
+	@echo "make modules     the modules in-process against the simulator (every scenario, every profile)"
+	@echo "make playbooks   ansible-playbook: one smoke per module x generation, the roles, a plain DMTF service"
 	@echo "make simulator   start the iLO simulator in the foreground (PROFILE=ilo4|ilo5|ilo6|ilo7|moonshot PORT COUNT MOCKUP LATENCY_MS SERVICE_TIMES WORKERS TIME_SCALE SEED)"
 	@echo "make sanity      ansible-test sanity on both ansible-core versions"
 	@echo "make conformance DMTF redfish-protocol-validator and HPE python-ilorest-library against the simulator"
@@ -112,8 +114,11 @@ test: venvs peers collection
 units: $(VENV)/.stamp collection
 	$(TEST_ENV) $(VENV)/bin/python -m pytest -p no:cacheprovider -ra $(PYTEST_ARGS) tests/unit tests/simulator
 
-integration: $(VENV)/.stamp collection
-	$(TEST_ENV) $(VENV)/bin/python -m pytest -p no:cacheprovider -ra $(PYTEST_ARGS) tests/integration
+modules: $(VENV)/.stamp collection
+	$(TEST_ENV) $(VENV)/bin/python -m pytest -p no:cacheprovider -ra $(PYTEST_ARGS) tests/modules
+
+playbooks: $(VENV)/.stamp collection
+	$(TEST_ENV) $(VENV)/bin/python -m pytest -p no:cacheprovider -ra $(PYTEST_ARGS) tests/playbooks
 
 conformance: $(VENV)/.stamp peers collection
 	$(TEST_ENV) $(VENV)/bin/python -m pytest -p no:cacheprovider -ra $(PYTEST_ARGS) tests/conformance

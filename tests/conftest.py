@@ -24,9 +24,10 @@ def _no_ca_bundle_env(monkeypatch):
 
 
 # Longest first, so that pytest-xdist's workers do not end on one long test: ansible-test sanity,
-# the peers of the conformance tier and ansible-playbook runs, then everything in-process.
-SLOW_FIRST = ('tests/quality/test_quality.py::test_ansible_test_sanity', 'tests/conformance/', 'tests/integration/',
-              'tests/quality/', 'tests/reliability/test_secrets.py')
+# the peers of the conformance tier and ansible-playbook runs, then the module tests that wait on
+# simulated power and POST transitions, then everything else in-process.
+SLOW_FIRST = ('tests/quality/test_quality.py::test_ansible_test_sanity', 'tests/conformance/', 'tests/playbooks/',
+              'tests/quality/', 'tests/reliability/test_secrets.py', 'tests/modules/test_ilo_power.py')
 
 
 def pytest_collection_modifyitems(items):

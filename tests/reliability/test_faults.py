@@ -27,7 +27,7 @@ ROOT_PATH = r'^/redfish/v1/?$'
 SCENARIOS = {
     'ilo_session': dict(args={'state': 'present'}, read=('GET', ROOT_PATH), write=('POST', 'sessionservice/sessions$')),
     # Only the service root and the system are essential to ilo_facts (a fault elsewhere is a partial result, see
-    # tests/integration/test_facts_on_every_tree.py): the fault is on the Systems collection, which holds the system on iLO 5.
+    # tests/modules/test_facts_on_every_tree.py): the fault is on the Systems collection, which holds the system on iLO 5.
     'ilo_facts': dict(args={'gather_subset': ['system', 'bios']}, read=('GET', 'systems/?$'), write=None),
     # The Systems collection: on iLO 5 it is read with $expand and holds the system, so it is ilo_power's read before
     # the reset (a fault on the system itself would land on the polling after the reset instead).
