@@ -3,10 +3,10 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The README's demo: start simulated iLO 4, 5 and 6 servers and run docs/examples/demo.yml against them.
 
-Run by `make demo` with the simulator's venv (.build/venv-sim); ansible-playbook comes from the venv
-named by ILO_DEMO_VENV (.build/venv-docs: ansible-core and requirements.txt, what the docs install), else
-from this Python's. The simulators listen on 127.0.0.1 ephemeral ports and use a CA generated for the
-run. Everything of the run (inventory, CA, ANSIBLE_HOME, temporary files) is in a directory under
+Run by `make demo` with the docs venv (.build/venv-docs: ansible-core and requirements.txt, what the docs
+tell a user to install; the simulator's one package, cryptography, comes with ansible-core), whose
+ansible-playbook runs the play. The simulators listen on 127.0.0.1 ephemeral ports and use a CA generated
+for the run. Everything of the run (inventory, CA, ANSIBLE_HOME, temporary files) is in a directory under
 .build/demo that is removed when the playbook ends; only the report stays.
 """
 
@@ -28,8 +28,6 @@ PROFILES = (('ilo4-gen9', 'ilo4'), ('ilo5-gen10p', 'ilo5'), ('ilo6-gen11', 'ilo6
 
 def main():
     collections = os.environ.get('ILO_TEST_COLLECTIONS') or os.path.join(ROOT, '.build', 'collections')
-    venv_bin = os.path.join(os.environ['ILO_DEMO_VENV'], 'bin') if os.environ.get('ILO_DEMO_VENV') \
-        else os.path.dirname(sys.executable)
     os.makedirs(os.path.join(ROOT, '.build', 'demo'), exist_ok=True)
     workdir = tempfile.mkdtemp(prefix='run-', dir=os.path.join(ROOT, '.build', 'demo'))
     os.makedirs(os.path.join(workdir, 'tmp'))
@@ -53,7 +51,7 @@ def main():
         if os.path.exists(report):
             os.remove(report)
         print('Simulated iLOs:\n  ' + '\n  '.join(lines[1:len(PROFILES) + 1]) + '\n')
-        command = [os.path.join(venv_bin, 'ansible-playbook'), '-i', inventory,
+        command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', inventory,
                    os.path.join(ROOT, 'docs', 'examples', 'demo.yml'), '-e', 'demo_report_path=%s' % report] + sys.argv[1:]
         code = subprocess.call(command, env=env)
         left = sum(len(f.ilos[0].session_info()['open']) for f in fleets)
