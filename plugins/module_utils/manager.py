@@ -228,8 +228,8 @@ class DateTime(ManagerResource):
             if 'StaticNTPServers' not in self.body:
                 errors.append('%s has no StaticNTPServers; NTP servers cannot be set here.' % self.uri)
             elif bad:
-                errors.append('ntp_servers: %s %s neither an IP address nor a host name.' % (', '.join(map(repr, bad)),
-                                                                                        'is' if len(bad) == 1 else 'are'))
+                verb = 'is' if len(bad) == 1 else 'are'
+                errors.append('ntp_servers: %s %s neither an IP address nor a host name.' % (', '.join(map(repr, bad)), verb))
             elif len(ntp_servers) > slots:
                 errors.append('ntp_servers: this iLO keeps at most %d NTP servers, %d given.' % (slots, len(ntp_servers)))
             else:

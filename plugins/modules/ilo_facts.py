@@ -1008,7 +1008,9 @@ ansible_facts:
               sample: 94:40:c9:37:7d:87
               returned: success
             host_name:
-              description: The iLO's configured host name on the interface in use (what M(lightsout.ilo.ilo_manager) O(lightsout.ilo.ilo_manager#module:host_name) sets).
+              description:
+                - The iLO's configured host name on the interface in use.
+                - What M(lightsout.ilo.ilo_manager) O(lightsout.ilo.ilo_manager#module:host_name) sets.
               type: str
               sample: web01-ilo
               returned: success
@@ -1018,7 +1020,9 @@ ansible_facts:
               sample: mgmt.example.com
               returned: success
             dns_servers:
-              description: The static DNS servers, IPv4 then IPv6, unused slots left out (M(lightsout.ilo.ilo_manager) O(lightsout.ilo.ilo_manager#module:dns_servers)).
+              description:
+                - The static DNS servers, IPv4 then IPv6, unused slots left out.
+                - M(lightsout.ilo.ilo_manager) O(lightsout.ilo.ilo_manager#module:dns_servers).
               type: list
               elements: str
               sample: [10.1.1.53]
@@ -1034,12 +1038,16 @@ ansible_facts:
               sample: Greenwich Mean Time, Casablanca, Monrovia
               returned: success
             network_services:
-              description: Per service name of C(NetworkProtocol), C(enabled) and C(port) (M(lightsout.ilo.ilo_manager) O(lightsout.ilo.ilo_manager#module:network_services)).
+              description:
+                - Per service name of C(NetworkProtocol), C(enabled) and C(port).
+                - M(lightsout.ilo.ilo_manager) O(lightsout.ilo.ilo_manager#module:network_services).
               type: dict
               sample: {SSH: {enabled: true, port: 22}, IPMI: {enabled: false, port: 623}}
               returned: success
             remote_syslog:
-              description: Remote syslog C(enabled), C(server), C(port) (M(lightsout.ilo.ilo_manager) O(lightsout.ilo.ilo_manager#module:remote_syslog)); null where the iLO has none.
+              description:
+                - Remote syslog C(enabled), C(server), C(port); null where the iLO has none.
+                - M(lightsout.ilo.ilo_manager) O(lightsout.ilo.ilo_manager#module:remote_syslog).
               type: dict
               sample: {enabled: false, server: '', port: 514}
               returned: success

@@ -177,7 +177,8 @@ def test_bad_input_fails_before_any_write(simulators, what, extra, expected):
 def test_facts_read_what_the_module_sets_under_the_same_names(simulators, target):
     """One vocabulary: ilo_facts' manager subset shows each option's value under the option's name."""
     fleet = fleet_for(simulators, target)
-    wanted = dict(EVERYTHING, timezone='Hawaii', reset='never')
+    wanted = dict(EVERYTHING)
+    wanted.update(timezone='Hawaii', reset='never')
     assert run_module('ilo_manager', connection(fleet, **wanted))['changed']
     facts = run_module('ilo_facts', connection(fleet, gather_subset=['manager']))['ansible_facts']['ilo']['manager']
     for name in ('host_name', 'domain_name', 'dns_servers', 'ntp_servers', 'timezone'):
