@@ -88,13 +88,13 @@ class Power:
     ``poll_initial`` seconds and grows by half each time up to ``poll_max``.
     """
 
-    def __init__(self, service, system_uri, clock=None, sleep=None, poll_initial=0.2, poll_max=5.0, evidence_grace=EVIDENCE_GRACE):
+    def __init__(self, service, system_uri, clock=None, sleep=None, poll_initial=0.2, poll_max=5.0, evidence_grace=None):
         self.service = service
         self.client = service.client
         self.system_uri = system_uri
         self.poller = Poller(clock=clock, sleep=sleep, initial=poll_initial, maximum=poll_max)
         self.clock = self.poller.clock
-        self.evidence_grace = float(evidence_grace)
+        self.evidence_grace = float(EVIDENCE_GRACE if evidence_grace is None else evidence_grace)
         self.warnings = []  # sentences for the module to pass on as warnings
         self._actions = None
 
