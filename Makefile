@@ -70,7 +70,7 @@ help:
 	@echo "make modules     the modules in-process against the simulator (every scenario, every profile)"
 	@echo "make playbooks   ansible-playbook: one smoke per module x generation, the roles, a plain DMTF service"
 	@echo "make simulator   start the iLO simulator in the foreground (PROFILE=ilo4|ilo5|ilo6|ilo7|moonshot PORT COUNT MOCKUP LATENCY_MS SERVICE_TIMES WORKERS TIME_SCALE SEED)"
-	@echo "make sanity      ansible-test sanity on both ansible-core versions"
+	@echo "make sanity      ansible-test sanity on both ansible-core versions, pylint on both (make test: pylint on the highest)"
 	@echo "make conformance DMTF redfish-protocol-validator and HPE python-ilorest-library against the simulator"
 	@echo "make bench       benchmarks vs community.general on the simulator, writes docs/performance.md (BENCH_LATENCY_MS BENCH_RUNS BENCH_HOSTS ...)"
 	@echo "make build       build the collection tarball with ansible-galaxy"
@@ -124,7 +124,7 @@ conformance: $(VENV)/.stamp peers collection
 	$(TEST_ENV) $(VENV)/bin/python -m pytest -p no:cacheprovider -ra $(PYTEST_ARGS) tests/conformance
 
 sanity: venvs collection
-	$(TEST_ENV) $(VENV)/bin/python -m pytest -p no:cacheprovider -ra $(PYTEST_ARGS) tests/quality -k sanity
+	ILO_TEST_FULL_SANITY=1 $(TEST_ENV) $(VENV)/bin/python -m pytest -p no:cacheprovider -ra $(PYTEST_ARGS) tests/quality -k sanity
 
 # The simulator needs only cryptography: its own small venv, not the test toolchain. The venv is made without pip
 # (ensurepip alone takes 5-20 s) and the interpreter's own pip installs into it (pip >= 22.3: --python); without
