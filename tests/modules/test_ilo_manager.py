@@ -187,3 +187,13 @@ def test_facts_read_what_the_module_sets_under_the_same_names(simulators, target
     assert facts['network_services']['IPMI']['enabled'] is False and facts['network_services']['SSDP']['enabled'] is False
     assert facts['remote_syslog'] == wanted['remote_syslog']
     assert facts['dhcp']['dhcpv4']['use_ntp_servers'] is False
+
+
+def test_a_412_rereads_and_writes_once_more_with_the_new_etag(simulators):
+    """Another client changed NetworkProtocol between the read and the PATCH: read again, re-plan, one more PATCH."""
+    fleet = fleet_for(simulators, 'ilo6')
+    fleet.ilos[0].add_fault({'kind': 'etag_412', 'match': {'method': 'PATCH', 'path': 'networkprotocol'}, 'count': 1})
+    result = run_module('ilo_manager', connection(fleet, network_services={'SSH': {'port': 2200}}, reset='never'))
+    assert result['changed'] and result['reset_required'] and not result.get('failed'), result
+    assert patches(fleet) == ['/redfish/v1/managers/1/networkprotocol'] * 2
+    assert body(fleet, 'networkprotocol')['SSH']['Port'] == 2200
