@@ -230,3 +230,28 @@ def test_facts_view_uses_the_module_names():
     assert found['remote_syslog'] == {'enabled': False, 'server': '', 'port': 514}
     assert found['dhcp']['dhcpv4'] == {'use_dns_servers': True, 'use_ntp_servers': True, 'use_domain_name': False}
     assert facts(None, None, None)['network_services'] is None
+
+
+class _Reply:
+    def __init__(self, body):
+        self.json, self.etag = body, 'W/"1"'
+
+
+class _Client:
+    """Answers every GET with the body it holds (what the iLO shows after its reset)."""
+
+    def __init__(self, body):
+        self.body = body
+
+    def get(self, uri, fresh=False):  # pylint: disable=unused-argument
+        return _Reply(self.body)
+
+
+def test_unapplied_names_every_value_the_reset_did_not_apply():
+    after_reset = json.loads(json.dumps(ILO4_PROTOCOL))
+    after_reset['SSH']['Port'] = 22
+    proto = NetworkProtocol(_Client(after_reset), '/redfish/v1/Managers/1/NetworkService/')
+    wanted = {'network_services.SSH.port': 2222, 'network_services.IPMI.enabled': True}
+    assert proto.unapplied(wanted) == {'network_services.SSH.port': {'desired': 2222, 'current': 22}}
+    after_reset['SSH']['Port'] = 2222
+    assert proto.unapplied(wanted) == {}
