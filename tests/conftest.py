@@ -99,6 +99,31 @@ def _relkit():
     return relkit
 
 
+# Time per tier (tests/unit, tests/modules, ...), printed at the end of the run: setup, call and
+# teardown of every test summed (under pytest-xdist the controller sees every worker's reports).
+TIER_TIMES = {}
+
+
+def tier_of(nodeid):
+    parts = nodeid.split('::')[0].split('/')
+    return '/'.join(parts[:2]) if len(parts) > 2 else parts[0]
+
+
+def pytest_runtest_logreport(report):
+    entry = TIER_TIMES.setdefault(tier_of(report.nodeid), [0.0, 0])
+    entry[0] += report.duration
+    if report.when == 'teardown':
+        entry[1] += 1
+
+
+def _report_tier_times(terminalreporter):
+    if not TIER_TIMES:
+        return
+    terminalreporter.write_sep('-', 'time per tier (test time summed over the workers)')
+    for tier, (seconds, count) in sorted(TIER_TIMES.items(), key=lambda item: -item[1][0]):
+        terminalreporter.write_line('%-24s %7.1f s  %4d tests' % (tier, seconds, count))
+
+
 def pytest_terminal_summary(terminalreporter):
     """The reliability findings, the conformance counts, and the sessions left open (it must be zero)."""
     if 'relkit' in sys.modules:
@@ -113,6 +138,7 @@ def pytest_terminal_summary(terminalreporter):
         for line in sorted(lines):
             terminalreporter.write_line(line)
     terminalreporter.write_line('sessions left open on the simulators by the collection: %d' % len(ilotest.LEFT_OPEN))
+    _report_tier_times(terminalreporter)
 
 
 @pytest.fixture
