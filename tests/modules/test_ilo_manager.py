@@ -197,3 +197,19 @@ def test_a_412_rereads_and_writes_once_more_with_the_new_etag(simulators):
     assert result['changed'] and result['reset_required'] and not result.get('failed'), result
     assert patches(fleet) == ['/redfish/v1/managers/1/networkprotocol'] * 2
     assert body(fleet, 'networkprotocol')['SSH']['Port'] == 2200
+
+
+def test_a_shared_session_ended_by_the_reset(simulators):
+    """A play's ilo_session: the reset ends it; with credentials the task logs in again and deletes only its own session;
+    without them it fails saying so (nothing is left open either way)."""
+    fleet = fleet_for(simulators, 'ilo5')
+    session = run_module('ilo_session', connection(fleet))['session']
+    result = run_module('ilo_manager', connection(fleet, session=session, timezone='Hawaii'))
+    assert result['changed'] and result['reset']['logged_in_again'] and not result.get('failed'), result
+    assert fleet.ilos[0].session_info()['open'] == []
+    assert run_module('ilo_session', connection(fleet, session=session, state='absent'))['changed'] is False
+    session = run_module('ilo_session', connection(fleet))['session']
+    failed = run_module('ilo_manager', dict(connection(fleet, session=session, timezone='Pacific Time (US & Canada)'),
+                                            username=None, password=None))
+    assert 'give username and password' in assert_clear_failure(failed)
+    assert fleet.ilos[0].session_info()['open'] == []
