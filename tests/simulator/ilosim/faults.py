@@ -77,6 +77,15 @@ class Faults:
         raw = path.split("?", 1)[0]
         return any(re.search(match["path"], candidate, re.I) for candidate in (raw, norm(raw)))
 
+    def _bios_rejects(self, pending):
+        """``{attribute: message id}`` the ``reject_bios_attribute`` faults impose on this BIOS apply (consumed)."""
+        rejects = {}
+        for fault in [f for f in self.faults if f["kind"] == "reject_bios_attribute"]:
+            if fault["name"] in pending:
+                rejects[fault["name"]] = self.msg(fault.get("message_id") or "PropertyNotWritable")
+                self._consume(fault)
+        return rejects
+
     def _consume(self, fault):
         if fault.get("count", 1) == -1:
             return

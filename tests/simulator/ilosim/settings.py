@@ -145,11 +145,7 @@ class Settings:
             return
         bios = self.mutable(state.info.bios_key)
         index = self.tree.bios_registry(bios.get("AttributeRegistry"))
-        rejects = {}
-        for fault in [f for f in self.faults if f["kind"] == "reject_bios_attribute"]:
-            if fault["name"] in state.pending:
-                rejects[fault["name"]] = self.msg(fault.get("message_id") or "PropertyNotWritable")
-                self._consume(fault)
+        rejects = self._bios_rejects(state.pending)
         messages = [self._info(self.msg("Success"))]
         target = bios if state.info.flat else bios.setdefault("Attributes", {})
         for name, value in state.pending.items():

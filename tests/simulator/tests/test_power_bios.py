@@ -151,6 +151,7 @@ def test_graceful_restart_is_force_on_ilo5_and_graceful_on_ilo6(ilo5, ilo6):
 
 
 def test_oem_cold_boot_and_power_button(ilo5):
+    ilo5.sim("POST", "config", {"power_duration_s": 0.5})  # Off long enough to be seen on a loaded machine
     resp = reset(ilo5, "ColdBoot", OEM_RESET)
     assert resp.status_code == 200
     assert power(ilo5) == ("Off", "PowerOff")
