@@ -257,7 +257,8 @@ class IloManagerModule(IloModule):
             waits = resource.awaiting_reset or (resource.wrote_staged(outcome.messages) if not self.check_mode else predicted)
             if waits or (p['reset'] == 'always' and outcome.changes):
                 staged = True
-                self.result['pending'].update(desired)
+                # iLO shows staged values like current ones: all given values of a resource staged before may be pending.
+                self.result['pending'].update(desired if resource.awaiting_reset else outcome.changes)
         self.result['changed'] = bool(self.result['changes'])
         self.result['reset_required'] = staged
         if self.module._diff:  # pylint: disable=protected-access
@@ -294,10 +295,9 @@ class IloManagerModule(IloModule):
 
     def _diff(self, plans, staged):
         before, after = {}, {}
-        for resource, desired in plans:
-            for name in sorted(desired):
-                before[name] = self.result['settings'][name]['before']
-                after[name] = desired[name]
+        for name, value in sorted((n, v) for _resource, desired in plans for n, v in desired.items()):
+            before[name] = self.result['settings'][name]['before']
+            after[name] = value
         before['pending_reset'] = any(r.awaiting_reset for r, _d in plans)
         after['pending_reset'] = staged and self.params['reset'] == 'never'
         return {'before': before, 'after': after}
