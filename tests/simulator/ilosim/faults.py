@@ -104,4 +104,3 @@ class Faults:
             return self._ext(503, [self._info(self.msg("ResourceNotReadyRetry", "iLO"), [retry])], [("Retry-After", retry)])
         del method, key
         return self._ext(412, [self._info(self.msg("PreconditionFailed"))])
-

@@ -158,4 +158,3 @@ class Power:
                 state.timeline = [(time.monotonic() + delay, "On", "FinishedPost", False)]
                 self.active.add(state)
             return {"power_state": state.power, "post_state": state.post}
-

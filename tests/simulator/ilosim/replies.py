@@ -54,4 +54,3 @@ class Replies:
 
     def error(self, status, key, registry="Base", args=None, related=None):
         return HttpError(status, [self._info(self.msg(key, registry), args, related)])
-

@@ -161,4 +161,3 @@ class Resources:
         if allow is None:
             raise self.error(404, "ResourceMissingAtURI", args=[key])
         raise HttpError(405, [self._info(self.msg("OperationNotAllowed"))], [("Allow", allow)])
-

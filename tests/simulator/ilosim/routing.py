@@ -136,4 +136,3 @@ class Routing:
         # An action the tree advertises but the simulator does not carry out: never a silent 200, so that
         # a module's test cannot pass against a no-op (Base.ActionNotSupported, the registry's word for it).
         raise self.error(400, "ActionNotSupported", args=[name])
-

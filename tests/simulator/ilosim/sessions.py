@@ -143,4 +143,3 @@ class Sessions:
             else:
                 hpe.pop("Links", None)
         return body
-

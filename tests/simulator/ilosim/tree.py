@@ -242,4 +242,3 @@ class Tree:
                 break
         self._registry_cache[name] = found
         return found
-
