@@ -35,6 +35,14 @@ def serve(simulators, name, system_id):
     return tree, system, fleet
 
 
+@pytest.fixture
+def short_evidence_grace(monkeypatch):
+    """A tree that shows no reset evidence (no PostState, BootProgress or LastResetTime change) makes
+    ilo_power wait EVIDENCE_GRACE (10 s) before it reports reset_confirmed: false; 1 s shows the same."""
+    from ansible_collections.lightsout.ilo.plugins.module_utils import power  # pylint: disable=import-outside-toplevel
+    monkeypatch.setattr(power, 'EVIDENCE_GRACE', 1.0)
+
+
 def writes(fleet):
     return sorted(k for k, n in fleet.ilos[0].requests()['by_endpoint'].items()
                   for _index in range(n) if k.split(' ')[0] in ('POST', 'PATCH', 'PUT', 'DELETE')
@@ -47,7 +55,7 @@ def norm(uri):
 
 @pytest.mark.skipif(not CASES, reason='no Redfish trees under %s' % SHARED)
 @pytest.mark.parametrize('name,system_id', CASES or [('none', 'none')])
-def test_power_on_every_tree(simulators, name, system_id):
+def test_power_on_every_tree(simulators, name, system_id, short_evidence_grace):  # pylint: disable=redefined-outer-name,unused-argument
     _tree, system, fleet = serve(simulators, name, system_id)
     state = 'on' if system.get('PowerState') == 'On' else 'off'
     result = run_module('ilo_power', connection(fleet, state=state, system_id=system_id))
@@ -57,6 +65,11 @@ def test_power_on_every_tree(simulators, name, system_id):
     assert not result.get('failed') and result['changed'] is True, result
     target = system['Actions']['#ComputerSystem.Reset']['target']
     assert writes(fleet) == ['POST ' + norm(target)], writes(fleet)
+    # a tree with PostState, BootProgress or LastResetTime shows the reset; on one without, that is said, not hidden
+    shows = bool({'BootProgress', 'LastResetTime'} & set(system)) or 'PostState' in ((system.get('Oem') or {}).get('Hpe') or {})
+    assert result['reset_confirmed'] is shows, result
+    if not result['reset_confirmed']:
+        assert any('reset_confirmed' in w for w in result.get('warnings', [])), result
 
 
 @pytest.mark.skipif(not CASES, reason='no Redfish trees under %s' % SHARED)
