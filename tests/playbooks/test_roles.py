@@ -25,12 +25,13 @@ PROFILE = {'AdminName': 'Lights-Out Ops', 'ProcHyperthreading': 'Disabled'}
 MODELS = {'ilo4': 'ProLiant DL380 Gen9', 'ilo5': 'ProLiant DL360 Gen10 Plus', 'ilo6': 'ProLiant DL380a Gen11'}
 FIRMWARE = {'ilo4': 'iLO 4 2.80', 'ilo5': 'iLO 5 3.11', 'ilo6': 'iLO 6 1.66'}
 
+# Off, off again, then on and waiting for POST: three plays of one run, one session per iLO for all three.
 POWER_PLAYBOOK = '''---
-- name: Power
+- name: Log in, then power off
   hosts: ilo
   gather_facts: false
   connection: local
-  module_defaults:
+  module_defaults: &defaults
     group/lightsout.ilo.ilo:
       hostname: "{{ ansible_host }}"
       session: "{{ ilo_login.session | default(omit) }}"
@@ -44,6 +45,34 @@ POWER_PLAYBOOK = '''---
       ansible.builtin.include_role:
         name: lightsout.ilo.power_state
       vars:
+        power_state_state: "off"
+        power_state_throttle: 2
+
+- name: Power off again
+  hosts: ilo
+  gather_facts: false
+  connection: local
+  module_defaults: *defaults
+  tasks:
+    - name: Power state
+      ansible.builtin.include_role:
+        name: lightsout.ilo.power_state
+      vars:
+        power_state_state: "off"
+        power_state_throttle: 2
+
+- name: Power on, wait for POST, log out
+  hosts: ilo
+  gather_facts: false
+  connection: local
+  module_defaults: *defaults
+  tasks:
+    - name: Power state
+      ansible.builtin.include_role:
+        name: lightsout.ilo.power_state
+      vars:
+        power_state_state: "on"
+        power_state_wait_for: post_complete
         power_state_throttle: 2
   post_tasks:
     - name: Log out
@@ -82,17 +111,17 @@ def system(ilo):
 
 
 def test_power_state_off_then_on(fleet, tmp_path):
+    """power_state across the fleet: off (4 changed), off again (4 already there), on with POST (4 changed)."""
     hosts, ca_path = fleet
     playbook = tmp_path / 'power.yml'
     playbook.write_text(POWER_PLAYBOOK)
-    output = run(str(playbook), hosts, ca_path, tmp_path, '-e', 'power_state_state=off')
-    assert 'power off: 4 changed, 0 already there of 4' in output, output[-4000:]
-    assert {name: system(host[1])['power_state'] for name, host in hosts.items()} == dict.fromkeys(hosts, 'Off')
-    output = run(str(playbook), hosts, ca_path, tmp_path, '-e', 'power_state_state=off')
-    assert 'power off: 0 changed, 4 already there of 4' in output, output[-4000:]
-    output = run(str(playbook), hosts, ca_path, tmp_path, '-e', 'power_state_state=on', '-e', 'power_state_wait_for=post_complete')
-    assert 'power on: 4 changed' in output, output[-4000:]
+    output = run(str(playbook), hosts, ca_path, tmp_path)
+    assert output.index('power off: 4 changed, 0 already there of 4') < output.index('power off: 0 changed, 4 already there of 4') \
+        < output.index('power on: 4 changed'), output[-4000:]
+    # exactly one ForceOff and one On each: the second play sent nothing
+    assert {name: system(host[1])['resets'] for name, host in hosts.items()} == dict.fromkeys(hosts, ['ForceOff', 'On'])
     assert all(system(host[1])['power_state'] == 'On' and system(host[1])['post_state'] == 'FinishedPost' for host in hosts.values())
+    assert all(host[1].session_info()['created_total'] == 1 for host in hosts.values())
 
 
 def test_fleet_baseline_example(fleet, tmp_path):
