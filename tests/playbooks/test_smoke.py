@@ -2,7 +2,8 @@
 # Copyright (c) lightsout.ilo contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """One smoke per module x generation through ansible-playbook (smoke.yml): iLO 4, 5, 6, 7 and a
-Moonshot enclosure as five hosts of ONE run (forks 5), one simulator each.
+Moonshot enclosure as five hosts of ONE run (forks 6), one simulator each; in the same run, a
+second play runs ilo_power on a plain DMTF Redfish service (UUID system id, no Oem, Basic auth only).
 
 It proves what only ansible-playbook shows: the plugins load through AnsiballZ, one
 ``module_defaults`` block for ``group/lightsout.ilo.ilo`` with every group option (all the
@@ -17,11 +18,16 @@ from __future__ import annotations
 
 import os
 import re
+import sys
+
+import ilosim  # pylint: disable=import-error
 
 from ilotest import fresh, open_sessions  # pylint: disable=import-error
 from playkit import run_playbook  # pylint: disable=import-error
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, '..', 'unit', 'plugins', 'module_utils'))
+from test_power import dmtf_tree  # noqa: E402  pylint: disable=import-error,wrong-import-position
 PROFILES = {'ilo4': 4, 'ilo5': 5, 'ilo6': 6, 'ilo7': 7, 'moonshot': 5}
 SYSTEM_ID = {'moonshot': 'C2N1'}
 
@@ -33,9 +39,19 @@ def test_smoke_every_module_every_generation(simulators, tmp_path):
         hosts['smoke-' + profile] = dict(ilo_url=fleet.urls[0], ilo_ca=fleet.ca_path, ilo_generation=PROFILES[profile])
         if profile in SYSTEM_ID:
             hosts['smoke-' + profile]['ilo_system_id'] = SYSTEM_ID[profile]
-    result = run_playbook(os.path.join(HERE, 'smoke.yml'), hosts, tmp_path, '--forks', '5')
-    assert '[WARNING]' not in result.stdout + result.stderr, (result.stdout + result.stderr)[-8000:]
+    tree, sid = dmtf_tree(allowed=['On', 'ForceOff', 'ForceRestart', 'GracefulShutdown'])
+    with ilosim.start(tree=tree, state_dir=str(tmp_path / 'sim')) as dmtf:
+        result = run_playbook(os.path.join(HERE, 'smoke.yml'), hosts, tmp_path, '--forks', '6', groups={
+            'dmtf': {'smoke-dmtf': {'ilo_url': dmtf.urls[0], 'ilo_ca': dmtf.ca_path, 'system_id': sid}}})
+        dmtf_system = dmtf.ilos[0].state()['systems'][sid]
+        assert dmtf_system['resets'] == ['ForceOff', 'On', 'ForceRestart'] and dmtf_system['power_state'] == 'On', dmtf_system
+        assert dmtf.ilos[0].requests()['by_method']['POST'] == 3
+        assert dmtf.ilos[0].session_info()['created_total'] == 0
+    # The one warning: a module warning reaching Ansible's output, from the DMTF service's restart it cannot prove
+    warnings = [line for line in (result.stdout + result.stderr).splitlines() if '[WARNING]' in line]
+    assert len(warnings) == 1 and sid in warnings[0] and 'reset_confirmed: false' in warnings[0], warnings
     recap = result.stdout.rsplit('PLAY RECAP', 1)[-1]
+    assert re.search(r'^smoke-dmtf +: ok=2 +changed=1 +unreachable=0 +failed=0 +skipped=0 +rescued=0 +ignored=1', recap, re.M), recap
     for name in hosts:
         assert re.search(r'^%s +: ok=6 +changed=\d+ +unreachable=0 +failed=0 +skipped=0' % name, recap, re.M), recap
 

@@ -4,7 +4,8 @@
 """Run ``ansible-playbook`` against simulated iLOs (the tests/playbooks tier).
 
 ``run_playbook(playbook, hosts, tmp_path)`` writes an inventory with one host per entry of ``hosts``
-(``{name: {variable: value}}``, all in group ``ilo``), runs the playbook with the collection under
+(``{name: {variable: value}}``, all in group ``ilo``; ``groups={group: hosts}`` adds other groups),
+runs the playbook with the collection under
 test and the test venv's Python, and returns the output; a failed run, a traceback or an
 ``Unsupported parameters`` error fails the test with the end of the output.
 
@@ -20,19 +21,22 @@ import sys
 from ilotest import ansible_env  # pylint: disable=import-error
 
 
-def inventory(hosts, group_vars=None):
-    """INI inventory text: group ``ilo`` with ``hosts`` ({name: {var: value}}) and optional group vars."""
-    lines = ['[ilo]']
-    lines += ['%s %s' % (name, ' '.join('%s=%s' % kv for kv in sorted(variables.items()))) for name, variables in hosts.items()]
+def inventory(hosts, group_vars=None, groups=None):
+    """INI inventory text: group ``ilo`` with ``hosts`` ({name: {var: value}}) and optional group vars (for
+    every group), ``groups`` ({group: {name: {var: value}}}) more groups."""
+    lines = []
     group_vars = dict(group_vars or {}, ansible_python_interpreter=sys.executable)
-    lines += ['', '[ilo:vars]'] + ['%s=%s' % kv for kv in sorted(group_vars.items())]
-    return '\n'.join(lines) + '\n'
+    for group, members in dict(groups or {}, ilo=hosts).items():
+        lines += ['[%s]' % group]
+        lines += ['%s %s' % (name, ' '.join('%s=%s' % kv for kv in sorted(variables.items()))) for name, variables in members.items()]
+        lines += ['', '[%s:vars]' % group] + ['%s=%s' % kv for kv in sorted(group_vars.items())] + ['']
+    return '\n'.join(lines)
 
 
-def run_playbook(playbook, hosts, tmp_path, *args, group_vars=None, env=None, check=True, cwd=None):
+def run_playbook(playbook, hosts, tmp_path, *args, group_vars=None, groups=None, env=None, check=True, cwd=None):
     """Run ``playbook`` on ``hosts``; returns the CompletedProcess (``check``: assert it succeeded cleanly)."""
     path = tmp_path / 'inventory.ini'
-    path.write_text(inventory(hosts, group_vars))
+    path.write_text(inventory(hosts, group_vars, groups))
     command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', str(path), str(playbook)] + list(args)
     result = subprocess.run(command, cwd=cwd, env=ansible_env(tmp_path, **(env or {})), capture_output=True, text=True,
                             timeout=600, check=False)
