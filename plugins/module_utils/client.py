@@ -76,6 +76,7 @@ from ansible_collections.lightsout.ilo.plugins.module_utils.errors import (
     IloTimeoutError,
     IloTLSError,
     IloValidationError,
+    Notes,
     clean_text,
     excerpt,
     http_error_class,
@@ -262,7 +263,7 @@ class RedfishClient:
         self._cache = {}  # normalized URI (and query) -> Response: what this client read (see get)
         self._inflight = {}  # the same keys -> _Flight: reads in progress, which other threads wait for
         self.stats = {}
-        self.warnings = []
+        self.warnings = Notes()
 
         if ca_path and not os.path.exists(ca_path):
             raise IloValidationError('ca_path %s does not exist: give the CA certificate file (PEM) or directory that signed '
@@ -615,10 +616,7 @@ class RedfishClient:
 
     def warn(self, text):
         """Add a warning for the task (once; BMC text cleaned)."""
-        text = clean_text(text)
-        with self._lock:
-            if text not in self.warnings:
-                self.warnings.append(text)
+        self.warnings.add(clean_text(text))
 
     def _pause(self, delay, guard):
         """Sleep ``delay`` before a retry when that leaves time before the deadline; else False."""

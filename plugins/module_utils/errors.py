@@ -15,6 +15,7 @@ __metaclass__ = type
 
 import json
 import re
+import threading
 
 # Text for the messages a client meets most, for when iLO omits Message/Resolution and the
 # registry cannot be read (for example a 401 before any session exists). Keys are the
@@ -208,6 +209,22 @@ def excerpt(content, limit=200):
     if len(text) > limit:
         text = text[:limit] + '...'
     return text
+
+
+class Notes(list):
+    """Sentences for a task's warnings, each once; several threads may add to it."""
+
+    def __init__(self):
+        super(Notes, self).__init__()
+        self._lock = threading.Lock()
+
+    def add(self, text):
+        """Append ``text`` unless it is there already; True when it was added."""
+        with self._lock:
+            if text in self:
+                return False
+            self.append(text)
+            return True
 
 
 class IloError(Exception):

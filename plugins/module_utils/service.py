@@ -32,6 +32,7 @@ from ansible_collections.lightsout.ilo.plugins.module_utils.errors import (
     IloProtocolError,
     IloSecurityError,
     IloTLSError,
+    Notes,
     clean_text,
     split_message_id,
 )
@@ -277,16 +278,11 @@ class Reads:
         self.client = client
         self.service = service
         self.limiter = limiter_of(client, cap=max(1, int(workers)))
-        self.warnings = []
+        self.warnings = Notes()
+        self.warn = self.warnings.add
         self.errors = []
         self._failed = set()
         self._lock = threading.Lock()
-
-    def warn(self, text):
-        """Add a warning, once."""
-        with self._lock:
-            if text not in self.warnings:
-                self.warnings.append(text)
 
     def run(self, func, items):
         return run_all(func, items, self.limiter)
