@@ -354,3 +354,11 @@ def test_an_expanded_collection_answers_its_plain_read_and_fresh_reads_go_out():
     assert client.cached('/redfish/v1/systems') is expanded and client.cached('/redfish/v1/Chassis') is None
     client.get('/redfish/v1/Systems', fresh=True)
     assert [s[2] for s in client.request.sent] == [client_mod.EXPAND_MEMBERS, None]
+
+
+def test_a_warning_is_kept_once_also_from_many_threads():
+    from concurrent.futures import ThreadPoolExecutor  # pylint: disable=import-outside-toplevel
+    client = RedfishClient('https://ilo.example', username=USER, password=PASSWORD, auth='basic', environ={})
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(client.warn, ['Same\nthing'] * 50 + ['Other']))
+    assert client.warnings == ['Same thing', 'Other']
