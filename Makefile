@@ -17,6 +17,9 @@ PYTHON_MAX ?= $(call find_python,3.12)
 VENV := .venv
 VENV_MAX := .venv-latest
 BUILD := .build
+# What the docs tell a user to install (ansible-core, requirements.txt) and an EE's Python side (+ ansible-runner)
+DOCS_VENV := $(BUILD)/venv-docs
+EE_VENV := $(BUILD)/venv-ee
 COLLECTIONS := $(abspath $(BUILD))/collections
 COLL := $(COLLECTIONS)/ansible_collections/lightsout/ilo
 SHARED ?= $(abspath ../shared)
@@ -60,7 +63,8 @@ export ANSIBLE_HOME := $(abspath $(BUILD))/ansible-home
 export PYTHONDONTWRITEBYTECODE := 1
 TEST_ENV = ILO_TEST_COLLECTIONS=$(COLLECTIONS) ILO_TEST_VENV_MIN=$(abspath $(VENV)) ILO_TEST_VENV_MAX=$(abspath $(VENV_MAX)) \
 	ILO_TEST_SHARED=$(SHARED) PYTHONPATH=$(abspath tests/simulator) \
-	ILO_TEST_VENV_RFPV=$(abspath $(BUILD)/venv-rfpv) ILO_TEST_VENV_ILOREST=$(abspath $(BUILD)/venv-ilorest)
+	ILO_TEST_VENV_RFPV=$(abspath $(BUILD)/venv-rfpv) ILO_TEST_VENV_ILOREST=$(abspath $(BUILD)/venv-ilorest) \
+	ILO_TEST_VENV_DOCS=$(abspath $(DOCS_VENV)) ILO_TEST_VENV_EE=$(abspath $(EE_VENV))
 
 .PHONY: help venv venvs peers collection demo test units modules playbooks sanity conformance simulator bench lint build clean
 
@@ -107,7 +111,7 @@ peers: $(PEER_STAMPS)
 collection:
 	@$(firstword $(wildcard $(VENV)/bin/python) python3) tests/utils/collection_copy.py $(COLLECTIONS) >/dev/null
 
-test: venvs peers collection
+test: venvs peers collection $(DOCS_VENV)/.stamp $(EE_VENV)/.stamp
 	$(TEST_ENV) $(VENV)/bin/python -m pytest -p no:cacheprovider -ra $(if $(filter-out 1,$(TEST_WORKERS)),-n $(TEST_WORKERS) --maxschedchunk 1) \
 		--durations=15 $(PYTEST_ARGS) tests
 
@@ -141,7 +145,6 @@ $(SIM_VENV)/.stamp: tests/simulator/requirements.txt
 
 # What the docs tell a user to install (docs/getting-started.md, README "Install"): ansible-core and requirements.txt,
 # nothing else. make demo and make build use it; tests/docs runs the docs with it first on PATH.
-DOCS_VENV := $(BUILD)/venv-docs
 DOCS_PYTHON ?= $(firstword $(PYTHON_MAX) $(PYTHON_MIN) python3)
 DOCS_CORE ?= $(if $(PYTHON_MAX),$(CORE_MAX),$(CORE_MIN))
 
@@ -152,7 +155,6 @@ $(DOCS_VENV)/.stamp: requirements.txt
 
 # An execution environment without a container (meta/execution-environment.yml's Python side): ansible-core,
 # ansible-runner and requirements.txt. tests/docs/test_awx_runner.py runs the docs/awx.md job with it.
-EE_VENV := $(BUILD)/venv-ee
 RUNNER_VERSION ?= 2.4.3
 
 $(EE_VENV)/.stamp: requirements.txt
