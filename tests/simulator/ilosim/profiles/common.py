@@ -834,7 +834,8 @@ class Builder:  # pylint: disable=too-many-public-methods
 
     def power(self, base):
         s = self.s
-        consumed = 180 + 40 * s.cpu_count
+        # What the hardware would draw at idle: per socket and core, DIMM and drive (so the profiles differ)
+        consumed = 90 + s.cpu_count * (40 + 3 * s.cpu_cores + 4 * s.dimms_per_cpu) + 8 * s.drives
         psus = []
         for i in range(s.psus):
             psus.append({"@odata.id": base + "Power/#PowerSupplies/%d" % i, "MemberId": str(i),
