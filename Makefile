@@ -111,7 +111,7 @@ peers: $(PEER_STAMPS)
 collection:
 	@$(firstword $(wildcard $(VENV)/bin/python) python3) tests/utils/collection_copy.py $(COLLECTIONS) >/dev/null
 
-test: venvs peers collection $(DOCS_VENV)/.stamp $(EE_VENV)/.stamp
+test: venvs peers collection $(DOCS_VENV)/.stamp $(EE_VENV)/.stamp $(BUILD)/venv-sim/.stamp
 	$(TEST_ENV) $(VENV)/bin/python -m pytest -p no:cacheprovider -ra $(if $(filter-out 1,$(TEST_WORKERS)),-n $(TEST_WORKERS) --maxschedchunk 1) \
 		--durations=15 $(PYTEST_ARGS) tests
 

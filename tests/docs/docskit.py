@@ -197,8 +197,8 @@ class Server:
     def __init__(self, block, command, cwd, env, timeout=120):
         self.block, self.command, self.output = block, command, ''
         started = time.monotonic()
-        self.proc = subprocess.Popen(['bash', '-c', 'exec ' + command], cwd=cwd, env=env, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(['bash', '-c', 'exec ' + command], cwd=cwd, env=env,  # pylint: disable=consider-using-with
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
         os.set_blocking(self.proc.stdout.fileno(), False)
         while time.monotonic() - started < timeout and not self.READY.search(self.output):
             if self.proc.poll() is not None:

@@ -58,8 +58,8 @@ def test_counts_in_words_and_names_spelled_as_written():
 
 
 def test_power_is_not_drawn_in_an_alarm_colour():
-    html = render({'a': facts('ProLiant DL360 Gen10 Plus', '3.11', 306), 'b': facts('ProLiant DL380 Gen9', '2.82', 278,
-                                                                                   power='off')})
+    html = render({'a': facts('ProLiant DL360 Gen10 Plus', '3.11', 306),
+                   'b': facts('ProLiant DL380 Gen9', '2.82', 278, power='off')})
     power = panel(html, 'Power draw')
     fills = set(re.findall(r'<rect [^>]*fill="(#[0-9a-f]{6})"', power))
     assert fills == {'#8a96a3'}, fills
