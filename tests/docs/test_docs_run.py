@@ -66,8 +66,8 @@ def fresh_checkout(tmp_path):
 class Walk:
     """The state of one read-through: results, skipped blocks, the simulator the guide started."""
 
-    def __init__(self, checkout, env, setup_only=False):
-        self.checkout, self.env, self.setup_only = checkout, env, setup_only  # setup_only: install and simulator
+    def __init__(self, checkout, env):
+        self.checkout, self.env, self.setup_only = checkout, env, False  # setup_only: install and simulator
         self.results, self.skipped, self.awx, self.problems, self.repeated = [], [], [], [], []
         self.sim, self.servers, self.batch, self.inventories = None, [], [], 0
         self.playbooks = 0
@@ -152,7 +152,8 @@ class Walk:
         if block.text.strip() not in printed:
             self.fail(block, 'the sample output is not what `make simulator` prints:\n%s' % printed)
 
-    def walk(self, page, text=None):
+    def walk(self, page, text=None, setup_only=False):
+        self.setup_only = setup_only
         for block in blocks(page, text):
             kind = block.kind()
             if self.setup_only and kind != 'command':
@@ -237,19 +238,29 @@ def freeze(venv):
                           check=True, capture_output=True, text=True).stdout
 
 
+#: Examples another test runs exactly as written: not run twice.
+ELSEWHERE = {'docs/examples/fleet_baseline.yml': 'run as the docs/awx.md job template by tests/docs/test_awx_runner.py '
+                                                 '(from the tarball), and on a 4-server fleet by tests/playbooks/test_roles.py'}
+#: The two read-throughs share the work (xdist runs them side by side): the session pattern goes with the examples.
+SECOND = 'docs/session-pattern.md'
+
+
 def read_through(tmp_path, pages, examples):
-    """Walk ``pages`` as a new user (the guide first: install, simulator), then run the plays that have no command."""
+    """Walk ``pages`` as a new user, then run the plays that have no command.
+
+    The guide comes first (install, simulator); with ``examples`` only its install and simulator steps run.
+    """
     venv = docs_venv()
     packages = freeze(venv)
     checkout = fresh_checkout(tmp_path)
     home = tmp_path / 'home'
     home.mkdir()
     env = docskit.user_env(venv, str(home))
-    walk = Walk(checkout, env, setup_only=examples)
+    walk = Walk(checkout, env)
     started = time.monotonic()
     try:
         for page in pages:
-            walk.walk(page)
+            walk.walk(page, setup_only=examples and page == GUIDE)
             if page == GUIDE:
                 assert walk.sim is not None and not walk.problems, '\n\n'.join(walk.problems) + '\n' + summary(walk)
         collections = os.path.join(str(home), '.ansible', 'collections')
@@ -257,8 +268,10 @@ def read_through(tmp_path, pages, examples):
         assert os.path.exists(installed), 'the install steps left no collection in ~/.ansible/collections'
         if examples:
             for name in sorted(os.listdir(os.path.join(ROOT, docskit.EXAMPLES))):
-                if name.endswith('.yml'):
-                    path = docskit.EXAMPLES + '/' + name
+                path = docskit.EXAMPLES + '/' + name
+                if path in ELSEWHERE:
+                    walk.skipped.append((Block(path, 1, 'yaml', ''), ELSEWHERE[path]))
+                elif name.endswith('.yml'):
                     walk.batch.append((Block(path, 1, 'yaml', ''), path))
             with open(os.path.join(checkout, 'docs-ilo_facts-examples.yml'), 'w', encoding='utf-8') as handle:
                 yaml.safe_dump(firmware_example_play(collections), handle, sort_keys=False)
@@ -286,14 +299,14 @@ def read_through(tmp_path, pages, examples):
 
 
 def test_docs_run_as_written(tmp_path):
-    """README, the guide, the session pattern and the AWX page: every command and playbook."""
-    read_through(tmp_path, docskit.PAGES, examples=False)
+    """README, the guide and the AWX page: every command and playbook."""
+    read_through(tmp_path, [page for page in docskit.PAGES if page != SECOND], examples=False)
 
 
 def test_examples_run(tmp_path):
-    """docs/examples/*.yml and the ilo_facts firmware example, after the guide's install and simulator steps."""
-    walk = read_through(tmp_path, [GUIDE], examples=True)
-    assert walk.playbooks >= 4
+    """The session pattern, docs/examples/*.yml and the ilo_facts firmware example, after the guide's install and simulator."""
+    walk = read_through(tmp_path, [GUIDE, SECOND], examples=True)
+    assert walk.playbooks >= 5
 
 
 def test_every_block_is_run_or_marked():
