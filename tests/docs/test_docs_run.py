@@ -3,8 +3,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The user documentation, run as written (docskit.py has the marker convention).
 
-One test walks README.md, docs/getting-started.md, docs/session-pattern.md, docs/awx.md and
-docs/examples/*.yml the way a new user does: in a fresh checkout (every file git would commit), with
+Two read-throughs (side by side under xdist) walk README.md, docs/getting-started.md and docs/awx.md, and
+docs/session-pattern.md with docs/examples/*.yml, the way a new user does: in a fresh checkout (every file git would commit), with
 a HOME of its own and the docs venv (``.build/venv-docs``: only the ansible-core and requirements.txt
 the install step names) first on PATH, it installs what the page says, builds the tarball with
 ``make build``, installs it into ``~/.ansible/collections``, starts ``make simulator``, saves its
