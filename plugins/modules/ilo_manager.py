@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: ilo_manager
 short_description: The iLO's own settings (names, DNS, NTP, time zone, network services, remote syslog) on HPE iLO 4 to 7
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Declares the settings of the iLO itself and changes only what differs. Each option is managed only when given.
   - Reads the manager's C(NetworkProtocol) (iLO 4 C(NetworkService)), its OEM C(DateTime) service and the network interface
