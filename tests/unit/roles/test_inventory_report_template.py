@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) lightsout.ilo contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The inventory_report page, rendered in-process by Ansible's own templar from hand-made facts.
+"""The inventory_report page, rendered by Ansible's own templar from hand-made facts.
 
 What the page says: counts in words ("1 iLO", "3 iLOs"), iLO and GiB spelled as written where captions
 are upper-cased, no alarm colour on power, and no bar chart that compares nothing (one item, or every
@@ -10,11 +10,11 @@ item the same value, as with one server per model): a table instead.
 
 from __future__ import annotations
 
+import json
 import os
 import re
-
-from ansible.parsing.dataloader import DataLoader
-from ansible.template import Templar, trust_as_template
+import subprocess
+import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 TEMPLATE = os.path.join(ROOT, 'roles', 'inventory_report', 'templates', 'inventory_report.html.j2')
@@ -30,13 +30,28 @@ def facts(model, firmware, watts, cores=12, memory=192, health='ok', power='on')
                      'processors': {'count': 2, 'cores': cores}, 'memory': {'total_gib': memory}}]}}}
 
 
+# The templar runs in its own interpreter: importing Ansible's controller side (ansible.template) into a
+# pytest process turns module warnings into controller display messages, and the in-process module
+# tests that share the process (tests/utils/relkit.py) would no longer see them.
+RENDER = """
+import json, sys
+from ansible.parsing.dataloader import DataLoader
+from ansible.template import Templar, trust_as_template
+data = json.load(sys.stdin)
+with open(data['template'], encoding='utf-8') as handle:
+    source = handle.read()
+sys.stdout.write(Templar(loader=DataLoader(), variables=data['variables']).template(trust_as_template(source)))
+"""
+
+
 def render(hostvars):
-    with open(TEMPLATE, encoding='utf-8') as handle:
-        source = handle.read()
     variables = {'hostvars': hostvars, 'inventory_report_hosts': sorted(hostvars),
                  'ansible_play_hosts_all': sorted(hostvars), 'inventory_report_title': 'Fleet',
                  'inventory_report_gather_subset': ['min', 'power']}
-    return Templar(loader=DataLoader(), variables=variables).template(trust_as_template(source))
+    result = subprocess.run([sys.executable, '-c', RENDER], input=json.dumps({'template': TEMPLATE, 'variables': variables}),
+                            capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
 
 
 def panel(html, title):
