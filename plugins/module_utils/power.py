@@ -79,6 +79,9 @@ ACTION_NAMES = {'reset': 'ComputerSystem.Reset', 'oem_reset': 'SystemReset', 'bu
 STEADY_POST = ('FinishedPost',)
 # Seconds to look for a power transition after a restart on a service that reports no other sign of it.
 EVIDENCE_GRACE = 10.0
+# Polling a power or POST transition: the first look after POLL_INITIAL s, then 1.5 times longer up to POLL_MAX s.
+POLL_INITIAL = 0.2
+POLL_MAX = 5.0
 
 
 class Power:
@@ -88,11 +91,12 @@ class Power:
     ``poll_initial`` seconds and grows by half each time up to ``poll_max``.
     """
 
-    def __init__(self, service, system_uri, clock=None, sleep=None, poll_initial=0.2, poll_max=5.0, evidence_grace=None):
+    def __init__(self, service, system_uri, clock=None, sleep=None, poll_initial=None, poll_max=None, evidence_grace=None):
         self.service = service
         self.client = service.client
         self.system_uri = system_uri
-        self.poller = Poller(clock=clock, sleep=sleep, initial=poll_initial, maximum=poll_max)
+        self.poller = Poller(clock=clock, sleep=sleep, initial=POLL_INITIAL if poll_initial is None else poll_initial,
+                             maximum=POLL_MAX if poll_max is None else poll_max)
         self.clock = self.poller.clock
         self.evidence_grace = float(EVIDENCE_GRACE if evidence_grace is None else evidence_grace)
         self.warnings = []  # sentences for the module to pass on as warnings
