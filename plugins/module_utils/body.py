@@ -89,6 +89,22 @@ def dig(body, path, default=None):
     return value
 
 
+def oem_key(body):
+    """``Hpe`` (iLO 5/6/7), ``Hp`` (iLO 4) or None: the key of the HPE block under ``Oem`` in ``body``."""
+    oem = (body or {}).get('Oem') or {}
+    if 'Hpe' in oem:
+        return 'Hpe'
+    if 'Hp' in oem:
+        return 'Hp'
+    return None
+
+
+def hpe_oem(body):
+    """The HPE block under ``Oem`` in ``body`` (``Hpe`` or, on iLO 4, ``Hp``); {} when there is none."""
+    block = ((body or {}).get('Oem') or {}).get(oem_key(body) or 'Hpe')
+    return block if isinstance(block, dict) else {}
+
+
 def links_named(body, name):
     """The URIs ``body`` links under ``Links.<name>`` (iLO 4: ``links.<name>``): one link or a list of them."""
     found = dig(body, 'Links.' + name) or dig(body, 'links.' + name)

@@ -29,7 +29,7 @@ import difflib
 import ipaddress
 import re
 
-from ansible_collections.lightsout.ilo.plugins.module_utils.body import dig, link_of
+from ansible_collections.lightsout.ilo.plugins.module_utils.body import dig, hpe_oem, link_of, oem_key
 from ansible_collections.lightsout.ilo.plugins.module_utils.errors import IloDiscoveryError
 from ansible_collections.lightsout.ilo.plugins.module_utils.state import SettingsResource, nested, says
 
@@ -43,11 +43,6 @@ SYSLOG_FIELDS = (('enabled', 'RemoteSyslogEnabled'), ('server', 'RemoteSyslogSer
 DHCP_USES = (('dns_servers', 'UseDNSServers'), ('ntp_servers', 'UseNTPServers'), ('domain_name', 'UseDomainName'))
 STATIC = {'dns_servers': 'DNS servers are', 'ntp_servers': 'NTP servers or a time zone are', 'domain_name': 'a domain name is'}
 LABEL = re.compile(r'^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$')
-
-
-def oem_key(body):
-    oem = (body or {}).get('Oem') or {}
-    return 'Hp' if 'Hp' in oem and 'Hpe' not in oem else 'Hpe'
 
 
 def real(values):
@@ -87,7 +82,7 @@ class ManagerResource(SettingsResource):
 
     @property
     def oem(self):
-        return oem_key(self.body)
+        return oem_key(self.body) or 'Hpe'
 
     @property
     def awaiting_reset(self):
@@ -126,7 +121,7 @@ class NetworkProtocol(ManagerResource):
             for field, key in SERVICE_FIELDS:
                 if isinstance(value, dict) and key in value:
                     values['network_services.%s.%s' % (name, field)] = value[key]
-        oem = dig(body, 'Oem.%s' % oem_key(body)) or {}
+        oem = hpe_oem(body)
         for field, key in SYSLOG_FIELDS:
             if key in oem:
                 values['remote_syslog.%s' % field] = oem[key]
@@ -256,7 +251,7 @@ class Interface(ManagerResource):
         return ('Oem', self.oem, 'DHCP%s' % version)
 
     def values_of(self, body):
-        oem = dig(body, 'Oem.%s' % oem_key(body)) or {}
+        oem = hpe_oem(body)
         values = {}
         if 'HostName' in oem or 'HostName' in body:
             values['host_name'] = oem.get('HostName', body.get('HostName'))
@@ -275,7 +270,7 @@ class Interface(ManagerResource):
 
     def body_for(self, values):
         body = {}
-        oem = dig(self.body, 'Oem.%s' % self.oem) or {}
+        oem = hpe_oem(self.body)
         for name, value in values.items():
             if name == 'host_name':
                 nested(body, ('Oem', self.oem, 'HostName'), value)
@@ -294,7 +289,7 @@ class Interface(ManagerResource):
     def desired(self, host_name, domain_name, dns_servers, static, dhcp_overrides, errors):
         wanted = {}
         have = self.current
-        oem = dig(self.body, 'Oem.%s' % self.oem) or {}
+        oem = hpe_oem(self.body)
         if host_name is not None:
             if not is_host(host_name, dotted=False) or len(host_name) > 49:
                 errors.append('host_name %r is not a valid iLO host name (letters, digits and hyphens, at most 49, '
@@ -337,7 +332,7 @@ def pick_interface(bodies):
     """The manager's interface in use: enabled, not the host (virtual NIC) interface, link up first."""
     def usable(item):
         body = item[1]
-        oem = dig(body, 'Oem.%s' % oem_key(body)) or {}
+        oem = hpe_oem(body)
         if oem.get('InterfaceType') == 'HostInterface' or oem.get('NICEnabled') is False:
             return False
         return body.get('InterfaceEnabled') is not False and dig(body, 'Status.State') != 'Disabled'
@@ -348,7 +343,7 @@ def pick_interface(bodies):
 
 def settings_links(manager):
     """(NetworkProtocol URI, DateTime URI) of a manager body; iLO 4 compat links too; None where not linked."""
-    oem = dig(manager, 'Oem.%s' % oem_key(manager)) or {}
+    oem = hpe_oem(manager)
     links = oem.get('Links') or oem.get('links') or {}
     return (link_of(manager.get('NetworkProtocol')) or link_of(dig(manager, 'links.NetworkService')),
             link_of(links.get('DateTimeService')))

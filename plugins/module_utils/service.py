@@ -22,7 +22,7 @@ __metaclass__ = type
 import re
 import threading
 
-from ansible_collections.lightsout.ilo.plugins.module_utils.body import dig, is_expanded, last_segment, link_of, members_of, normalize_uri
+from ansible_collections.lightsout.ilo.plugins.module_utils.body import dig, is_expanded, last_segment, link_of, members_of, normalize_uri, oem_key
 from ansible_collections.lightsout.ilo.plugins.module_utils.client import EXPAND_MEMBERS, capped
 from ansible_collections.lightsout.ilo.plugins.module_utils.errors import (
     IloAuthError,
@@ -63,12 +63,7 @@ class IloService:
     @property
     def oem_key(self):
         """``Hp`` (iLO 4), ``Hpe`` (iLO 5/6/7) or None (not an HPE service)."""
-        oem = self.root.get('Oem') or {}
-        if 'Hpe' in oem:
-            return 'Hpe'
-        if 'Hp' in oem:
-            return 'Hp'
-        return None
+        return oem_key(self.root)
 
     def oem(self, body):
         """The HPE OEM block of a resource, whichever key this generation uses."""

@@ -157,3 +157,12 @@ def test_bios_attributes_from_attributes_or_the_flat_ilo4_layout():
     assert is_flat(flat)
     assert bios_attributes(flat) == {'AdminName': '', 'PowerRegulator': 'DynamicPowerSavings', 'ThermalShutdown': 1}
     assert bios_attributes(None) == {} and bios_attributes(['x']) == {} and is_flat(None)
+
+
+def test_oem_key_and_hpe_oem_by_generation():
+    assert body.oem_key({'Oem': {'Hpe': {'a': 1}}}) == 'Hpe' and body.hpe_oem({'Oem': {'Hpe': {'a': 1}}}) == {'a': 1}
+    assert body.oem_key({'Oem': {'Hp': {'b': 2}}}) == 'Hp' and body.hpe_oem({'Oem': {'Hp': {'b': 2}}}) == {'b': 2}
+    assert body.oem_key({'Oem': {'Hp': {}, 'Hpe': {'c': 3}}}) == 'Hpe' and body.hpe_oem({'Oem': {'Hp': {}, 'Hpe': {'c': 3}}}) == {'c': 3}
+    for plain in (None, {}, {'Oem': None}, {'Oem': {'Contoso': {}}}):
+        assert body.oem_key(plain) is None and body.hpe_oem(plain) == {}
+    assert body.hpe_oem({'Oem': {'Hpe': 'not a block'}}) == {}
