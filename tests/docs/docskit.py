@@ -32,6 +32,7 @@ import socket
 import subprocess
 import time
 
+import pytest
 import yaml
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -43,6 +44,19 @@ MARKER = re.compile(r'<!--\s*docs-test:\s*(skip|awx):\s*(.+?)\s*-->')
 FENCE = re.compile(r'^```(\S*)\s*$')
 COMMAND_LANGS = ('bash', 'sh', 'shell')
 OUTPUT_LANGS = ('text', 'console', 'output', '')
+
+
+def built_venv(variable, name):
+    """The venv `make` builds as .build/NAME (it has a .stamp), or the one VARIABLE names.
+
+    Missing: a failure when VARIABLE was set (make test sets it), else a skip that says how to build it.
+    """
+    path = os.path.abspath(os.environ.get(variable) or os.path.join(ROOT, '.build', name))
+    if not os.path.exists(os.path.join(path, '.stamp')):
+        if os.environ.get(variable):
+            pytest.fail('%s=%s has no .stamp: make .build/%s/.stamp' % (variable, path, name))
+        pytest.skip('%s is missing: `make test` builds it (or make .build/%s/.stamp)' % (path, name))
+    return path
 
 
 class Block:

@@ -31,7 +31,6 @@ import sys
 
 import jinja2
 import jinja2.sandbox
-import pytest
 import yaml
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -39,16 +38,11 @@ sys.path.insert(0, HERE)
 import docskit  # noqa: E402  pylint: disable=wrong-import-position,import-error
 from ilotest import COLLECTION, ROOT  # noqa: E402  pylint: disable=wrong-import-position,import-error
 
-VENV = os.path.abspath(os.environ.get('ILO_TEST_VENV_EE') or os.path.join(ROOT, '.build', 'venv-ee'))
 PAGE = 'docs/awx.md'
 
 
 def ee_venv():
-    if not os.path.exists(os.path.join(VENV, '.stamp')):
-        if os.environ.get('ILO_TEST_VENV_EE'):
-            pytest.fail('ILO_TEST_VENV_EE=%s has no .stamp: make .build/venv-ee/.stamp' % VENV)
-        pytest.skip('%s is missing: `make test` builds it (or make .build/venv-ee/.stamp)' % VENV)
-    return VENV
+    return docskit.built_venv('ILO_TEST_VENV_EE', 'venv-ee')
 
 
 def page_block(starts_with):

@@ -23,7 +23,6 @@ import sys
 import time
 import urllib.request
 
-import pytest
 import yaml
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -34,17 +33,12 @@ import docskit  # noqa: E402  pylint: disable=wrong-import-position,import-error
 from docskit import Block, Server, blocks, run  # noqa: E402  pylint: disable=wrong-import-position,import-error
 from ilotest import ROOT, SHARED  # noqa: E402  pylint: disable=wrong-import-position,import-error
 
-VENV = os.path.abspath(os.environ.get('ILO_TEST_VENV_DOCS') or os.path.join(ROOT, '.build', 'venv-docs'))
 SIM_VENV = os.path.join(ROOT, '.build', 'venv-sim')
 GUIDE = 'docs/getting-started.md'
 
 
 def docs_venv():
-    if not os.path.exists(os.path.join(VENV, '.stamp')):
-        if os.environ.get('ILO_TEST_VENV_DOCS'):
-            pytest.fail('ILO_TEST_VENV_DOCS=%s has no .stamp: make .build/venv-docs/.stamp' % VENV)
-        pytest.skip('%s is missing: `make test` builds it (or make .build/venv-docs/.stamp)' % VENV)
-    return VENV
+    return docskit.built_venv('ILO_TEST_VENV_DOCS', 'venv-docs')
 
 
 def fresh_checkout(tmp_path):
@@ -55,7 +49,7 @@ def fresh_checkout(tmp_path):
     checkout = work / 'lightsout-ilo'
     shutil.move(copy, str(checkout))
     (checkout / '.build').mkdir()
-    for venv in (VENV, SIM_VENV):
+    for venv in (docs_venv(), SIM_VENV):
         if os.path.isdir(venv):
             (checkout / '.build' / os.path.basename(venv)).symlink_to(venv)
     if os.path.isdir(SHARED):
