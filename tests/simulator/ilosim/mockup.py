@@ -13,6 +13,8 @@ def load(directory):
     URIs keep the directory case and end in ``/``; XML documents (``$metadata``) are str bodies.
     """
     directory = os.path.abspath(directory)
+    if not os.path.isdir(directory):
+        raise FileNotFoundError("no such mockup directory: %s" % directory)
     base = directory
     if os.path.isdir(os.path.join(directory, "redfish", "v1")):
         base = directory

@@ -569,3 +569,11 @@ def test_engine_serves_profile(sim, name, options):
         assert bios["Attributes"]["AdminName"] == "Jane Doe"
         assert "PropertyUnknown" in json.dumps(bios["@Redfish.Settings"]["Messages"])
     assert client.req("DELETE", login.headers["Location"][len(client.url):], headers=hdr, auth=None).status_code == 200
+
+
+def test_a_mockup_path_that_is_not_there_or_not_a_tree_is_named(tmp_path):
+    from ilosim import mockup  # pylint: disable=import-outside-toplevel
+    with pytest.raises(FileNotFoundError, match='no such mockup directory: .*nowhere'):
+        mockup.load(str(tmp_path / 'nowhere'))
+    with pytest.raises(FileNotFoundError, match='is not a mockup tree'):
+        mockup.load(str(tmp_path))
