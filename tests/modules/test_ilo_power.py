@@ -30,6 +30,7 @@ def quick_polls(monkeypatch):
     monkeypatch.setattr(power, 'POLL_INITIAL', 0.05)
     monkeypatch.setattr(power, 'POLL_MAX', 0.5)
 
+
 SERVERS = SYNTHETIC + REAL_TREES
 
 # Each step starts where the previous one left the server, so every state runs from On and from Off:
