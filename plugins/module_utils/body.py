@@ -99,10 +99,15 @@ def oem_key(body):
     return None
 
 
-def hpe_oem(body):
-    """The HPE block under ``Oem`` in ``body`` (``Hpe`` or, on iLO 4, ``Hp``); {} when there is none."""
-    block = ((body or {}).get('Oem') or {}).get(oem_key(body) or 'Hpe')
-    return block if isinstance(block, dict) else {}
+def hpe_oem(body, prefer=None):
+    """The HPE block under ``Oem`` in ``body``: ``prefer`` (the service's own key) when it has one, else
+    ``Hpe`` or, on iLO 4, ``Hp``; {} when there is none."""
+    oem = (body or {}).get('Oem') or {}
+    for key in (prefer, 'Hpe', 'Hp'):
+        block = oem.get(key) if key else None
+        if block and isinstance(block, dict):
+            return block
+    return {}
 
 
 def links_named(body, name):

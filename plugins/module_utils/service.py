@@ -22,7 +22,7 @@ __metaclass__ = type
 import re
 import threading
 
-from ansible_collections.lightsout.ilo.plugins.module_utils.body import dig, is_expanded, last_segment, link_of, members_of, normalize_uri, oem_key
+from ansible_collections.lightsout.ilo.plugins.module_utils.body import dig, is_expanded, last_segment, link_of, hpe_oem, members_of, normalize_uri, oem_key
 from ansible_collections.lightsout.ilo.plugins.module_utils.client import EXPAND_MEMBERS, capped
 from ansible_collections.lightsout.ilo.plugins.module_utils.errors import (
     IloAuthError,
@@ -67,8 +67,7 @@ class IloService:
 
     def oem(self, body):
         """The HPE OEM block of a resource, whichever key this generation uses."""
-        oem = (body or {}).get('Oem') or {}
-        return oem.get(self.oem_key or 'Hpe') or oem.get('Hpe') or oem.get('Hp') or {}
+        return hpe_oem(body, self.oem_key)
 
     @property
     def generation(self):

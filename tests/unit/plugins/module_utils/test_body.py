@@ -166,3 +166,9 @@ def test_oem_key_and_hpe_oem_by_generation():
     for plain in (None, {}, {'Oem': None}, {'Oem': {'Contoso': {}}}):
         assert body.oem_key(plain) is None and body.hpe_oem(plain) == {}
     assert body.hpe_oem({'Oem': {'Hpe': 'not a block'}}) == {}
+
+
+def test_hpe_oem_prefers_the_services_key():
+    both = {'Oem': {'Hp': {'h': 1}, 'Hpe': {'e': 2}}}
+    assert body.hpe_oem(both, 'Hp') == {'h': 1} and body.hpe_oem(both) == {'e': 2}
+    assert body.hpe_oem({'Oem': {'Hp': {'h': 1}}}, 'Hpe') == {'h': 1}
