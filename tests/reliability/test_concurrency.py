@@ -29,7 +29,9 @@ def gather_all(fleet, **extra):
     return fleet.ilos[0].concurrency(), wall
 
 
-@pytest.mark.parametrize('profile, scale', [('ilo4', 0.1), ('ilo5', 0.25)])
+# service times at half (iLO 4: a fifth of) real speed: long enough that a loaded CI machine's scheduling noise
+# does not look like a BMC that serves in parallel (at a quarter, 4 connections were once seen under load)
+@pytest.mark.parametrize('profile, scale', [('ilo4', 0.2), ('ilo5', 0.5)])
 def test_serial_bmc_is_read_with_one_or_two_connections(simulators, profile, scale):
     fleet = simulators(profile, service_times='realistic', workers=1, time_scale=scale, seed=24)
     seen, wall = gather_all(fleet)
