@@ -53,7 +53,7 @@ def test_smoke_every_module_every_generation(simulators, tmp_path):
     recap = result.stdout.rsplit('PLAY RECAP', 1)[-1]
     assert re.search(r'^smoke-dmtf +: ok=2 +changed=1 +unreachable=0 +failed=0 +skipped=0 +rescued=0 +ignored=1', recap, re.M), recap
     for name in hosts:
-        assert re.search(r'^%s +: ok=7 +changed=\d+ +unreachable=0 +failed=0 +skipped=0' % name, recap, re.M), recap
+        assert re.search(r'^%s +: ok=12 +changed=\d+ +unreachable=0 +failed=0 +skipped=0' % name, recap, re.M), recap
 
     for profile, fleet in fleets.items():
         ilo = fleet.ilos[0]
@@ -64,10 +64,19 @@ def test_smoke_every_module_every_generation(simulators, tmp_path):
         assert systems[system_id]['power_state'] == 'Off', profile
         assert [s for s, state in systems.items() if state['resets']] == [system_id], profile
         assert systems[system_id]['bios_pending'] == {'AdminName': 'Smoke Test'}, profile
-        patches = {k: n for k, n in ilo.requests()['by_endpoint'].items() if k.startswith('PATCH ')}
+        patches = {k: n for k, n in ilo.requests()['by_endpoint'].items() if k.startswith('PATCH ') and 'virtualmedia' not in k
+                   and not k.rstrip('/').endswith('/systems/' + system_id.lower())}
+        # one ilo_boot PATCH of the system's Boot object
+        assert ilo.requests()['by_endpoint'].get('PATCH /redfish/v1/systems/' + system_id.lower()) == 1, profile
+        # one ilo_virtual_media insert: iLO 4 a PATCH of Image, iLO 5+ the InsertMedia action
+        inserts = [k for k in ilo.requests()['by_endpoint'] if 'virtualmedia' in k and k.split(' ')[0] in ('PATCH', 'POST')]
+        assert inserts == ['PATCH /redfish/v1/managers/1/virtualmedia/2' if profile == 'ilo4' else
+                           'POST /redfish/v1/managers/1/virtualmedia/2/actions/virtualmedia.insertmedia'], (profile, inserts)
         # and one ilo_manager PATCH of the network protocol resource (iLO 4: NetworkService)
         assert sorted(patches.values()) == [1, 1], (profile, patches)
         assert [k for k in patches if 'bios/settings' in k] and [k for k in patches if 'network' in k], (profile, patches)
+        # one ilo_user POST that created the account (check mode and the second run sent none)
+        assert ilo.requests()['by_endpoint'].get('POST /redfish/v1/accountservice/accounts') == 1 and ilo.users.get('smoke'), profile
         # one session for the whole play, logged out at the end
         info = ilo.session_info()
         assert info['created_total'] == 1 and info['deleted_total'] == 1, (profile, info)

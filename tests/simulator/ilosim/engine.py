@@ -20,6 +20,7 @@ from collections import Counter
 from ilosim import timing
 from ilosim.base import JSON_TYPE, HttpError, Response, norm
 from ilosim.faults import Faults
+from ilosim.firmware import Firmware
 from ilosim.power import Power
 from ilosim.replies import Replies
 from ilosim.resources import Resources
@@ -40,23 +41,31 @@ DEFAULT_CONFIG = {
     # and requests answered 503 iLO.ResourceNotReadyRetry for manager_reset_not_ready_s.
     "manager_reset_down_s": 0.5,
     "manager_reset_not_ready_s": 0.5,
+    # Log entry collections longer than this are served in pages (Members@odata.nextLink); 0 = one body (ilosim/logs.py).
+    "log_page_size": 0,
+    # Virtual media: seconds from an accepted insert until the device shows the image connected (ilosim/virtual_media.py).
+    "media_connect_s": 0.2,
     # Timing (see ilosim/timing.py): service_times none|realistic|ilo4|ilo5|ilo6, workers 0 = unlimited.
     "service_times": "none",
     "workers": 0,
     "time_scale": 1.0,
     "seed": 0,
+    # Firmware updates (ilosim/firmware.py): seconds per update step, and a fault: none, bad_signature or flash_failed.
+    "firmware_step_s": 0.1,
+    "firmware_fault": "none",
 }
 DEFAULT_USERS = {"Administrator": "password"}
 
 
-class Ilo(Routing, Resources, Sessions, Faults, Power, Settings, Replies):
+class Ilo(Firmware, Routing, Resources, Sessions, Faults, Power, Settings, Replies):
     """One simulated iLO: state over a shared :class:`Tree`, and the request handler."""
 
     def __init__(self, tree, users=None, config=None):
         self.tree = tree if isinstance(tree, Tree) else Tree(tree)
         self.generation = self.tree.generation
         self.msg = self.tree.msg
-        self.users = dict(users or DEFAULT_USERS)
+        self.initial_users = dict(users or DEFAULT_USERS)
+        self.users = dict(self.initial_users)
         self.initial_config = dict(DEFAULT_CONFIG)
         self.initial_config.update(config or {})
         self.lock = threading.RLock()
@@ -71,6 +80,8 @@ class Ilo(Routing, Resources, Sessions, Faults, Power, Settings, Replies):
     # ----------------------------------------------------------------- state
     def _reset_state(self):
         self.config = dict(self.initial_config)
+        self.users = dict(self.initial_users)  # accounts.py changes who can log in
+        self.disabled_users = {}
         self.overrides = {}
         self.own_cache = {}
         self.sessions = {}
@@ -81,6 +92,8 @@ class Ilo(Routing, Resources, Sessions, Faults, Power, Settings, Replies):
         self.subscription_seq = 0
         self.manager_down_until = self.manager_ready_at = 0.0
         self.manager_resets = []
+        self._start_firmware()
+        self.media_connects = {}
         self._apply_timing()
 
     def _apply_timing(self):

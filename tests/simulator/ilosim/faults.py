@@ -8,7 +8,8 @@ import time
 
 from ilosim.base import BODY_METHODS, norm
 
-FAULT_KINDS = ("http_500", "http_503", "drop", "slow", "etag_412", "not_ready", "expire_sessions", "reject_bios_attribute")
+FAULT_KINDS = ("http_500", "http_503", "drop", "slow", "etag_412", "not_ready", "expire_sessions", "reject_bios_attribute",
+               "unreachable_image")
 REQUEST_FAULTS = ("http_500", "http_503", "drop", "slow", "etag_412", "not_ready")
 
 

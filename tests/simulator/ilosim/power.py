@@ -7,10 +7,14 @@ import datetime
 import time
 
 from ilosim import manager as manager_settings
+from ilosim import boot as boot_override
+from ilosim import virtual_media
 from ilosim.base import dig
 
 # PostState values of a server that is On and still in POST: a tree captured then finishes its POST.
 IN_POST = ("Reset", "InPost", "InPostDiscoveryStart", "InPostDiscoveryComplete")
+# Reset kinds after which the server goes through POST (and boots once from a virtual media device set to).
+BOOTS = ("On", "ForceOn", "ForceRestart", "GracefulRestart", "ColdBoot", "AuxCycle", "PowerCycle")
 # DMTF BootProgress.LastState for each PostState the engine walks through.
 BOOT_PROGRESS = {"PowerOff": "None", "Reset": "None", "InPost": "PrimaryProcessorInitializationStarted",
                  "InPostDiscoveryStart": "PCIResourceConfigStarted",
@@ -69,8 +73,12 @@ class Power:
         allowed = spec.get(param + "@Redfish.AllowableValues")
         if allowed is not None and value not in allowed:
             raise self.error(400, "ActionParameterValueNotInList", args=[str(value), param], related=["#/" + param])
+        boots = value in BOOTS or (value in ("PushPowerButton", "Press") and state.power == "Off")
         self._power(state, value)
         state.resets.append(value)
+        if boots:
+            virtual_media.on_server_reset(self)
+            boot_override.on_server_boot(self, state)
         return self._ext(200, [self._info(self.msg("Success"))])
 
     # ----------------------------------------------------------------- power

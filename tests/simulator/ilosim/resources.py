@@ -6,7 +6,10 @@ and ``?only``, ``Allow``, ETags and ``If-Match``; a mixin of :class:`ilosim.engi
 import copy
 import gzip
 
+from ilosim import accounts
+from ilosim import logs as sim_logs
 from ilosim import manager as manager_settings
+from ilosim import virtual_media
 from ilosim import writable
 from ilosim.base import BASE_HEADERS, HttpError, Response, bare_etag, key_of
 
@@ -60,6 +63,9 @@ class Resources:
                 return self._not_allowed(key)
             raise self.error(404, "ResourceMissingAtURI", args=[key])
         body, rendered = current
+        paged = sim_logs.page(self, key, body, query)
+        if paged is not None:
+            body, rendered = paged, self.tree.render(paged, rest)
         if self.generation >= 5 and isinstance(body, dict):
             if "only" in query and query["only"] != [""]:
                 raise self.error(400, "QueryParameterValueTypeError", args=[query["only"][0], "only"])
@@ -134,12 +140,14 @@ class Resources:
             return "GET, HEAD, POST, PUT, PATCH"
         if key == self.tree.subscriptions_key:
             return "GET, HEAD, POST"
+        if accounts.owns(self, key):
+            return "GET, HEAD, POST" if key == accounts.collection_key(self) else "GET, HEAD, PATCH, DELETE"
         if self.tree.subscriptions_key and key.startswith(self.tree.subscriptions_key + "/"):
             return "GET, HEAD, PATCH, DELETE"
         methods = "GET, HEAD"
-        if writable.patchable(body) or manager_settings.owns(self, key):
+        if writable.patchable(body) or manager_settings.owns(self, key) or virtual_media.owns(self, key):
             methods += ", PATCH"
-        if self.generation == 4 and key in self.systems:
+        if self.generation == 4 and (key in self.systems or sim_logs.is_service(self, key)):
             methods += ", POST"
         return methods
 

@@ -6,6 +6,9 @@
 import json
 from urllib.parse import parse_qs, urlsplit
 
+from ilosim import accounts
+from ilosim import logs as sim_logs
+from ilosim import virtual_media
 from ilosim.base import BASE_HEADERS, BODY_METHODS, HttpError, Response, key_of, norm, rest_to_redfish
 
 
@@ -20,6 +23,7 @@ class Routing:
         key = norm(path)
         with self.lock:
             self._advance()
+            virtual_media.advance(self)
             try:
                 if fault is not None:
                     return self._fault_response(fault, method, key)
@@ -60,6 +64,9 @@ class Routing:
             return self._not_allowed(key)
         payload = self._parse(data) if method in BODY_METHODS else None
         self._check_if_match(headers, key)
+        answer = accounts.handle(self, method, key, payload, user_session, headers)
+        if answer is not None:
+            return answer
         if method == "DELETE":
             return self._delete(key)
         if method == "POST":
@@ -98,6 +105,9 @@ class Routing:
             return self._subscribe(key, payload)
         if self.generation == 4 and key in self.systems and "Action" in payload:
             return self._legacy_action(self.systems[key], payload)
+        answer = sim_logs.post(self, key, payload)
+        if answer is not None:
+            return answer
         return self._not_allowed(key)
 
     def _subscribe(self, key, payload):
@@ -133,6 +143,12 @@ class Routing:
                 if owner in (state.info.bios_key, state.info.settings_key):
                     self._stage_defaults(state)
                     return self._ext(200, [self._info(self.msg("SystemResetRequired", "iLO"))])
+        answer = virtual_media.action(self, owner, name, payload)
+        if answer is not None:
+            return answer
+        answer = sim_logs.action(self, owner, name, payload)
+        if answer is not None:
+            return answer
         # An action the tree advertises but the simulator does not carry out: never a silent 200, so that
         # a module's test cannot pass against a no-op (Base.ActionNotSupported, the registry's word for it).
         raise self.error(400, "ActionNotSupported", args=[name])

@@ -7,7 +7,9 @@ and the generic PATCH of other resources, checked against :mod:`ilosim.writable`
 import json
 
 from ilosim import manager as manager_settings
+from ilosim import boot as boot_override
 from ilosim import registry as reg
+from ilosim import virtual_media
 from ilosim import writable
 from ilosim.base import HttpError, dig, key_of, link_of, now_iso
 
@@ -27,6 +29,8 @@ class Settings:
 
     def _patch(self, method, key, payload):
         answer = manager_settings.patch(self, method, key, payload)
+        if answer is None:
+            answer = virtual_media.patch(self, method, key, payload)
         if answer is not None:
             return answer
         for state in self.systems.values():
@@ -35,6 +39,7 @@ class Settings:
         body = self.body(key)
         if method == "PUT" or not writable.patchable(body):
             return self._not_allowed(key)
+        boot_override.check_patch(self, key, payload)
         paths = writable.declared(body)
         errors = []
         changes = {}

@@ -34,7 +34,7 @@ WRITABLE = {
     "ManagerNetworkProtocol": ("HostName",),
 }
 # Values a writable property takes when the resource does not list them (``<name>@Redfish.AllowableValues``).
-ENUMS = {"IndicatorLED": ("Lit", "Blinking", "Off")}
+ENUMS = {"IndicatorLED": ("Lit", "Blinking", "Off"), "BootSourceOverrideEnabled": ("Once", "Continuous", "Disabled")}
 
 
 def declare(resource_type, *paths):

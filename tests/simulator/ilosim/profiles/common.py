@@ -15,6 +15,7 @@ compat (pre-Redfish) keys too: ``Type``, ``links.self.href``, ``HealthRollUp``..
 
 import copy
 import dataclasses
+import datetime
 import hashlib
 import json
 import random
@@ -389,6 +390,8 @@ class Builder:  # pylint: disable=too-many-public-methods
                 "UefiTargetBootSourceOverride": "None"}
         if g >= 5:
             boot["BootOptions"] = ref(base + "BootOptions/")
+            # as the real trees: the device paths of the boot options (boot_option_resources)
+            boot["UefiTargetBootSourceOverride@Redfish.AllowableValues"] = [self.device_path(i) for i in range(1, len(boot_opts) + 1)]
         else:
             del boot["BootOrder"]
             boot["BootSourceOverrideSupported"] = boot["BootSourceOverrideTarget@Redfish.AllowableValues"]
@@ -447,6 +450,8 @@ class Builder:  # pylint: disable=too-many-public-methods
         self.ethernet(base)
         self.bios(bios_base, serial)
         self.log_service(base + "LogServices/", "IML", "Integrated Management Log", s.iml_entries)
+        if g >= 5:
+            self.log_service(base + "LogServices/", "SL", "Security Log", 3)
         self.secure_boot(base)
         if g >= 5:
             self.boot_option_resources(base, boot_opts)
@@ -556,13 +561,17 @@ class Builder:  # pylint: disable=too-many-public-methods
                  "iLO Virtual USB 3 : iLO Virtual CD-ROM"]
         return [("Boot%04X" % (0x0A + i), n) for i, n in enumerate(names)]
 
+    @staticmethod
+    def device_path(index):
+        return "PciRoot(0x1)/Pci(0x2,0x0)/Pci(0x0,0x0)/MAC(%012X,0x1)" % (0x88E9A46B0000 + index)
+
     def boot_option_resources(self, base, opts):
         members = []
         for i, (reference, name) in enumerate(opts, start=1):
             uri = base + "BootOptions/%d/" % i
             members.append(uri)
             self.res(uri, "Boot Option", "BootOption", BootOptionEnabled=True, BootOptionReference=reference,
-                     DisplayName=name, UefiDevicePath="PciRoot(0x1)/Pci(0x2,0x0)/Pci(0x0,0x0)/MAC(%012X,0x1)" % (0x88E9A46B0000 + i))
+                     DisplayName=name, UefiDevicePath=self.device_path(i))
         self.coll(base + "BootOptions/", "BootOptionCollection", "Boot Options", members)
 
     def secure_boot(self, base):
@@ -759,6 +768,9 @@ class Builder:  # pylint: disable=too-many-public-methods
     ]
 
     def log_service(self, coll_uri, lid, name, count):
+        """A log service with ``count`` entries, oldest first (ids ascend with time, as iLO serves them), one
+        every 7 hours up to the root's ``Oem.Time``; iLO 5+ advertise ``LogService.ClearLog``, iLO 4 lists
+        ``AvailableActions: [{"Action": "ClearLog"}]`` (a POST to the service itself, ilosim/logs.py)."""
         uri = coll_uri + "%s/" % lid
         entries = []
         for i in range(1, count + 1):
@@ -767,17 +779,22 @@ class Builder:  # pylint: disable=too-many-public-methods
                 msg = msg % (self.s.bios_version if "ROM" in msg else self.s.ilo_version)
             euri = uri + "Entries/%d/" % i
             entries.append(euri)
-            created = "2024-%02d-%02dT%02d:%02d:00Z" % (1 + i % 12, 1 + (i * 7) % 28, (i * 5) % 24, (i * 13) % 60)
+            hours = (count - i) * 7 + 1
+            created = (datetime.datetime(2024, 6, 3, 9, 0) - datetime.timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:00Z")
+            if sev == "Repaired" and i == count - 1:
+                sev = "Critical"  # one failure not repaired yet, among the latest
             self.res(euri, name, "LogEntry", Created=created, EntryType="Oem", Message=msg, MessageArgs=[],
                      MessageId="%d.%d" % (cls, i), OemRecordFormat="%s-%s" % (self.oem, lid),
-                     Severity="OK" if sev != "Critical" else "Critical",
+                     Severity={"Critical": "Critical", "Caution": "Warning"}.get(sev, "OK"),
                      Oem=self.oem_body("LogEntry", Categories=[cat], Class=cls, Code=i, Count=1, EventNumber=7000 + i,
                                        Repaired=sev == "Repaired", Severity=sev, Updated=created))
         self.coll(uri + "Entries/", "LogEntryCollection", "%s Entries" % name, entries)
+        clear = {"AvailableActions": [{"Action": "ClearLog"}]} if self.gen == 4 else {
+            "Actions": {"#LogService.ClearLog": {"target": uri + "Actions/LogService.ClearLog/"}}}
         self.res(uri, name, "LogService", rid=lid, Entries=ref(uri + "Entries/"), OverWritePolicy="WrapsWhenFull",
-                 ServiceEnabled=True, Status={"Health": "OK", "State": "Enabled"},
-                 Actions={"#LogService.ClearLog": {"target": uri + "Actions/LogService.ClearLog/"}})
-        self.coll(coll_uri, "LogServiceCollection", "Log Service Collection", [uri])
+                 ServiceEnabled=True, Status={"Health": "OK", "State": "Enabled"}, DateTime="2024-06-03T09:12:44Z", **clear)
+        services = [m["@odata.id"] for m in (self.tree.get(coll_uri) or {}).get("Members", [])]
+        self.coll(coll_uri, "LogServiceCollection", "Log Service Collection", services + [uri])
 
     # --- chassis ---------------------------------------------------------------------------
 
@@ -1071,10 +1088,22 @@ class Builder:  # pylint: disable=too-many-public-methods
         vm = base + "VirtualMedia/"
         members = [vm + "1/", vm + "2/"]
         for uri, types, name in ((members[0], ["Floppy", "USBStick"], "VirtualMedia"), (members[1], ["CD", "DVD"], "VirtualMedia")):
-            actions = {"#VirtualMedia.InsertMedia": {"target": uri + "Actions/VirtualMedia.InsertMedia/"},
-                       "#VirtualMedia.EjectMedia": {"target": uri + "Actions/VirtualMedia.EjectMedia/"}}
+            # iLO 5+ (the real trees): DMTF and Oem.Hpe insert/eject actions; iLO 4 (proliantutils' captures): no
+            # actions, a PATCH of Image. BootOnNextServerReset on the CD device only, as in the real trees.
+            oem = {"BootOnNextServerReset": False} if "CD" in types else {}
+            if self.gen >= 5:
+                oem["Actions"] = {
+                    "#HpeiLOVirtualMedia.EjectVirtualMedia": {
+                        "target": uri + "Actions/Oem/Hpe/HpeiLOVirtualMedia.EjectVirtualMedia/"},
+                    "#HpeiLOVirtualMedia.InsertVirtualMedia": {
+                        "target": uri + "Actions/Oem/Hpe/HpeiLOVirtualMedia.InsertVirtualMedia/"}}
+                extra = {"Actions": {"#VirtualMedia.InsertMedia": {"target": uri + "Actions/VirtualMedia.InsertMedia/"},
+                                     "#VirtualMedia.EjectMedia": {"target": uri + "Actions/VirtualMedia.EjectMedia/"}}}
+            else:
+                extra = {"Type": "VirtualMedia.1.0.0"}
             self.res(uri, name, "VirtualMedia", ConnectedVia="NotConnected", Image="", ImageName="", Inserted=False,
-                     MediaTypes=types, WriteProtected=True, Actions=actions)
+                     MediaTypes=types, WriteProtected="CD" in types or self.gen >= 5,
+                     Oem=self.oem_body("iLOVirtualMedia", **oem), **extra)
         self.coll(vm, "VirtualMediaCollection", "Virtual Media Services", members)
 
     # --- services --------------------------------------------------------------------------
@@ -1089,22 +1118,31 @@ class Builder:  # pylint: disable=too-many-public-methods
     def account_service(self):
         acs = R + "AccountService/"
         acct = acs + "Accounts/1/"
+        # As the real trees show accounts (ilosim/accounts.py answers the writes): iLO 4 six privileges, no RoleId, no
+        # Enabled (public iLO 4 samples); iLO 5+ ten privileges, RoleId, Enabled, no Locked; roles with OemPrivileges.
         privs = {"HostBIOSConfigPriv": True, "HostNICConfigPriv": True, "HostStorageConfigPriv": True, "LoginPriv": True,
                  "RemoteConsolePriv": True, "SystemRecoveryConfigPriv": True, "UserConfigPriv": True, "VirtualMediaPriv": True,
                  "VirtualPowerAndResetPriv": True, "iLOConfigPriv": True}
-        body = {"Description": "iLO User Account", "Enabled": True, "Locked": False, "Password": None, "UserName": "Administrator",
+        if self.gen == 4:
+            privs = {k: v for k, v in privs.items() if not k.startswith(("Host", "SystemRecovery"))}
+        body = {"Description": "iLO User Account", "Password": None, "UserName": "Administrator",
                 "Oem": self.oem_body("iLOAccount", LoginName="Administrator", Privileges=privs, ServiceAccount=False)}
         if self.gen >= 5:
+            body["Enabled"] = True
+            body["PasswordChangeRequired"] = False
             body["RoleId"] = "Administrator"
             body["Links"] = {"Role": ref(acs + "Roles/Administrator/")}
             roles = []
-            for role, privileges in (("Administrator", ["Login", "ConfigureManager", "ConfigureUsers", "ConfigureSelf",
-                                                        "ConfigureComponents"]),
-                                     ("Operator", ["Login", "ConfigureSelf", "ConfigureComponents"]),
-                                     ("ReadOnly", ["Login", "ConfigureSelf"])):
+            host = ["RemoteConsolePriv", "VirtualMediaPriv", "VirtualPowerAndResetPriv", "HostBIOSConfigPriv", "HostNICConfigPriv",
+                    "HostStorageConfigPriv"]
+            for role, privileges, oem_privileges in (
+                    ("Administrator", ["Login", "ConfigureManager", "ConfigureUsers", "ConfigureSelf", "ConfigureComponents"], host),
+                    ("Operator", ["Login", "ConfigureSelf", "ConfigureComponents"], host),
+                    ("ReadOnly", ["Login", "ConfigureSelf"], None)):
                 uri = acs + "Roles/%s/" % role
                 roles.append(uri)
-                self.res(uri, "User Role", "Role", rid=role, AssignedPrivileges=privileges, IsPredefined=True, RoleId=role)
+                extra = {"OemPrivileges": oem_privileges} if oem_privileges else {}
+                self.res(uri, "User Role", "Role", rid=role, AssignedPrivileges=privileges, IsPredefined=True, RoleId=role, **extra)
             self.coll(acs + "Roles/", "RoleCollection", "Roles", roles)
         self.res(acct, "User Account", "ManagerAccount", **body)
         self.coll(acs + "Accounts/", "ManagerAccountCollection", "Accounts", [acct])
@@ -1112,7 +1150,7 @@ class Builder:  # pylint: disable=too-many-public-methods
         self.res(acs, "Account Service", "AccountService", rid="AccountService", Accounts=ref(acs + "Accounts/"),
                  ServiceEnabled=True, MinPasswordLength=8, AuthFailureLoggingThreshold=3, LocalAccountAuth="Enabled",
                  Oem=self.oem_body("AccountServiceExt", AuthFailureDelayTimeSeconds=10, AuthFailuresBeforeDelay=1,
-                                   MinPasswordLength=8), **extra)
+                                   MinPasswordLength=8, EnforcePasswordComplexity=False), **extra)
 
     def firmware_items(self):
         s = self.s
@@ -1134,14 +1172,24 @@ class Builder:  # pylint: disable=too-many-public-methods
         for i, (name, version, location) in enumerate(self.firmware_items(), start=1):
             uri = us + "FirmwareInventory/%d/" % i
             members.append(uri)
-            self.res(uri, name, "SoftwareInventory", Description=name, Version=version, Updateable=True,
+            # The iLO itself is "SystemBMC" as on the real trees (firmware.py finds it by that).
+            self.res(uri, name, "SoftwareInventory", Description="SystemBMC" if i == 1 else name, Version=version, Updateable=True,
                      Status={"Health": "OK", "State": "Enabled"},
                      Oem=self.oem_body("iLOSoftwareInventory", DeviceContext=location, Targets=[self.ids.uuid("fw/%d" % i)]))
         self.coll(us + "FirmwareInventory/", "SoftwareInventoryCollection", "Firmware Inventory Collection", members)
         self.coll(us + "SoftwareInventory/", "SoftwareInventoryCollection", "Software Inventory Collection", [])
+        # The OEM part of the real iLO 5/6/7 UpdateService: update state, downgrade policy, repository, task queue, AddFromUri.
+        self.coll(us + "ComponentRepository/", "HpeComponentCollection", "Component Collection", [])
+        self.coll(us + "UpdateTaskQueue/", "HpeComponentUpdateTaskQueueCollection", "Component Update Task Queue", [])
+        oem_actions = {"#HpeiLOUpdateServiceExt.AddFromUri": {"target": us + "Actions/Oem/Hpe/HpeiLOUpdateServiceExt.AddFromUri/"}}
         self.res(us, "Update Service", "UpdateService", rid="UpdateService", ServiceEnabled=True, HttpPushUri="/cgi-bin/uploadFile",
                  FirmwareInventory=ref(us + "FirmwareInventory/"), SoftwareInventory=ref(us + "SoftwareInventory/"),
-                 Actions={"#UpdateService.SimpleUpdate": {"target": us + "Actions/UpdateService.SimpleUpdate/"}},
+                 Actions={"#UpdateService.SimpleUpdate": {"target": us + "Actions/UpdateService.SimpleUpdate/",
+                                                          "TransferProtocol@Redfish.AllowableValues": ["HTTP", "HTTPS"]}},
+                 Oem=self.oem_body("iLOUpdateServiceExt", State="Idle", DowngradePolicy="AllowDowngrade", Actions=oem_actions,
+                                   ComponentRepository=ref(us + "ComponentRepository/"),
+                                   UpdateTaskQueue=ref(us + "UpdateTaskQueue/"),
+                                   Capabilities={"UpdateFWPKG": True}),
                  Status={"Health": "OK", "State": "Enabled"})
 
     def firmware_inventory_ilo4(self, base):
