@@ -59,18 +59,20 @@ from ansible_collections.lightsout.ilo.plugins.module_utils.body import (
     text_of,
 )
 from ansible_collections.lightsout.ilo.plugins.module_utils.errors import IloDiscoveryError, IloError, IloValidationError
+from ansible_collections.lightsout.ilo.plugins.module_utils import logs
+from ansible_collections.lightsout.ilo.plugins.module_utils.accounts import gather_users
 from ansible_collections.lightsout.ilo.plugins.module_utils.manager import facts as settings_facts, pick_interface, settings_links
 from ansible_collections.lightsout.ilo.plugins.module_utils.reads import DEFAULT_CAP
 from ansible_collections.lightsout.ilo.plugins.module_utils.service import Reads
 from ansible_collections.lightsout.ilo.plugins.module_utils.state import pending_of
 
 SUBSETS = ('system', 'processors', 'memory', 'storage', 'network', 'firmware', 'power', 'thermal',
-           'manager', 'bios', 'boot', 'logs')
+           'manager', 'bios', 'boot', 'logs', 'users')
 MIN_SUBSETS = ('system',)
 #: Subsets whose data is per system (in ``ilo.systems[]``); the others are per service.
 SYSTEM_SUBSETS = ('system', 'processors', 'memory', 'storage', 'network', 'bios', 'boot', 'logs')
 #: Subsets whose data is per service (top level of ``ilo``).
-SERVICE_SUBSETS = ('firmware', 'power', 'thermal', 'manager')
+SERVICE_SUBSETS = ('firmware', 'power', 'thermal', 'manager', 'users')
 #: The default per-host cap of requests in flight (ilo_facts ``max_concurrency``); the adaptive limiter decides below it.
 POOL_SIZE = DEFAULT_CAP
 
@@ -332,14 +334,6 @@ MAPS = {
         'name': ['DisplayName', 'Name'],
         'enabled': F(['BootOptionEnabled'], 'bool'),
     },
-    'log_entry': {
-        'id': ['Id'],
-        'created': ['Created'],
-        'severity': F(['Oem.Hpe.Severity', 'Oem.Hp.Severity', 'Severity'], 'lower'),
-        'message': ['Message'],
-        'class': F(['Oem.Hpe.Class', 'Oem.Hp.Class'], 'int'),
-        'code': F(['Oem.Hpe.Code', 'Oem.Hp.Code'], 'int'),
-    },
 }
 
 # --------------------------------------------------------------------------------------------------
@@ -557,6 +551,7 @@ class Gatherer:
             'firmware': None,
             'power': None,
             'thermal': None,
+            'users': None,
             'errors': [],
         }
         systems_uri = link('systems', root)
@@ -751,30 +746,23 @@ class Gatherer:
         return out
 
     def _sys_logs(self, body, generation):
-        """Every log service of the system and of its manager; HPE's IML, IEL and SL also under their names."""
+        """Every log service of the system and of its manager (logs.py: the vocabulary ilo_logs returns too);
+        HPE's IML, IEL and SL also under their names."""
         out = {'iml': [], 'iel': [], 'sl': [], 'services': []}
-        sources = [('system', body)]
-        manager_uri = managed_by(body)
-        if manager_uri:
-            sources.append(('manager', self.get(manager_uri)))
-        for source, owner in sources:
-            for service in self.members(link('log_services', owner)):
-                service_id = text_of(service.get('Id')) or last_segment(link_of(service))
-                entries = self._log(service, generation)
-                out['services'].append({'id': service_id, 'name': text_of(service.get('Name')), 'source': source,
-                                        'uri': link_of(service), 'entries': entries})
-                key = str(service_id).lower()
-                if key in ('iml', 'iel', 'sl') and not out[key]:
-                    out[key] = entries
+        for source, service in logs.log_services(self.get, self.members, body):
+            item = logs.describe(source, service)
+            item['entries'] = self._log(service, generation)
+            out['services'].append(item)
+            key = str(item['id']).lower()
+            if key in ('iml', 'iel', 'sl') and not out[key]:
+                out[key] = item['entries']
         return out
 
-    def _log(self, service, generation):
+    def _log(self, service, generation):  # pylint: disable=unused-argument
         if not self.log_entries:
             return []
-        entries = self.members(link('log_entries', service), limit_last=self.log_entries)
-        items = [apply_map('log_entry', e, generation) for e in entries]
-        items.sort(key=lambda e: (e['created'] or '', _int_or_zero(e['id'])), reverse=True)
-        return items
+        return logs.read_entries(self.get, self.get_many, service, limit=self.log_entries, expand=self.service.expand_supported,
+                                 message_text=self.service.message_text)[0]
 
     # ---------------------------------------------------------------- per service
 
@@ -884,6 +872,9 @@ class Gatherer:
             'temperatures': [apply_map('temperature', t, generation) for t in sensors
                              if isinstance(t, dict) and search('Status.State', t) != 'Absent'],
         }
+
+    def _users(self, system, generation):  # pylint: disable=unused-argument
+        return gather_users(self)
 
     def _manager(self, system, generation):
         uri = managed_by(system)
@@ -1005,13 +996,6 @@ def _drive(item):
     if item.get('size_gib') is None:
         item['size_gib'] = mib
     return item
-
-
-def _int_or_zero(text):
-    try:
-        return int(text)
-    except (TypeError, ValueError):
-        return 0
 
 
 def run_query(expression, facts):

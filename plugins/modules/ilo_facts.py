@@ -39,6 +39,7 @@ options:
         (latest entries of every log service of the system and its manager, such as IML, IEL, SL and DMTF logs).
       - Per service (at the top of RV(ansible_facts.ilo)), the subsets are V(firmware), V(power), V(thermal) and
         V(manager) (iLO generation, firmware, license, host name, network).
+      - V(users) (per service) lists the local iLO accounts under the names M(lightsout.ilo.ilo_user) uses; never a password.
     type: list
     elements: str
     default: [all]
@@ -897,6 +898,44 @@ ansible_facts:
                       type: int
                       sample: 4
                       returned: success
+                    message_id:
+                      description: The entry's C(MessageId) (HPE's C(class.code), or a registry id whose text fills RV(ansible_facts.ilo.systems[].logs.iml[].message)
+                        when the entry has none). The same entry vocabulary as M(lightsout.ilo.ilo_logs).
+                      type: str
+                      sample: '19.4'
+                      returned: success
+                    message_args:
+                      description: The entry's C(MessageArgs).
+                      type: list
+                      elements: str
+                      sample: []
+                      returned: success
+                    repaired:
+                      description: HPE's repair status (C(Oem.Hpe.Repaired)); null where iLO does not say.
+                      type: bool
+                      sample: false
+                      returned: success
+                    categories:
+                      description: HPE event categories.
+                      type: list
+                      elements: str
+                      sample: [Hardware]
+                      returned: success
+                    count:
+                      description: How many times HPE consolidated the event into this entry.
+                      type: int
+                      sample: 1
+                      returned: success
+                    recommended_action:
+                      description: HPE's recommended action, else the registry's resolution; null when none.
+                      type: str
+                      sample: null
+                      returned: success
+                    uri:
+                      description: URI of the entry.
+                      type: str
+                      sample: /redfish/v1/Systems/1/LogServices/IML/Entries/11
+                      returned: success
                   returned: success
                 iel:
                   description: iLO Event Log (manager).
@@ -949,6 +988,58 @@ ansible_facts:
           type: dict
           contains: *id003
           returned: success
+        users:
+          description:
+            - The local iLO accounts (subset V(users)), in the vocabulary of M(lightsout.ilo.ilo_user); null when not gathered
+              or when the service links no C(AccountService). Never a password.
+          type: list
+          elements: dict
+          returned: success
+          contains:
+            id:
+              description: The account's id (last segment of its URI).
+              type: str
+              returned: success
+            uri:
+              description: The account's URI.
+              type: str
+              returned: success
+            name:
+              description: The login name (C(UserName)), O(lightsout.ilo.ilo_user#module:name).
+              type: str
+              returned: success
+            display_name:
+              description: iLO's descriptive name (C(Oem.Hpe.LoginName)), O(lightsout.ilo.ilo_user#module:display_name).
+              type: str
+              returned: success
+            role:
+              description:
+                - C(RoleId) on iLO 5 and later; on iLO 4 the predefined role whose privileges the account has exactly
+                  (V(recovery_set) aside), else null.
+              type: str
+              returned: success
+            privileges:
+              description: The privileges granted, as O(lightsout.ilo.ilo_user#module:privileges) names them.
+              type: list
+              elements: str
+              returned: success
+              sample: [login, remote_console, virtual_media]
+            enabled:
+              description: C(Enabled) (iLO 5 and later); null where accounts have none.
+              type: bool
+              returned: success
+            locked:
+              description: C(Locked) where the service shows it; null on iLO.
+              type: bool
+              returned: success
+            service_account:
+              description: iLO's C(Oem.Hpe.ServiceAccount); null where not shown.
+              type: bool
+              returned: success
+            in_use:
+              description: True for the account this task is logged in with (its session's C(UserName), else O(username)).
+              type: bool
+              returned: success
         manager:
           description: The iLO managing the (first) system (subset V(manager)); null when not gathered.
           type: dict

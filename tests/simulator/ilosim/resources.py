@@ -9,6 +9,7 @@ import gzip
 from ilosim import accounts
 from ilosim import logs as sim_logs
 from ilosim import manager as manager_settings
+from ilosim import boot as boot_override
 from ilosim import virtual_media
 from ilosim import writable
 from ilosim.base import BASE_HEADERS, HttpError, Response, bare_etag, key_of
@@ -145,7 +146,8 @@ class Resources:
         if self.tree.subscriptions_key and key.startswith(self.tree.subscriptions_key + "/"):
             return "GET, HEAD, PATCH, DELETE"
         methods = "GET, HEAD"
-        if writable.patchable(body) or manager_settings.owns(self, key) or virtual_media.owns(self, key):
+        if writable.patchable(body) or manager_settings.owns(self, key) or virtual_media.owns(self, key) \
+                or boot_override.owns_order(self, key):
             methods += ", PATCH"
         if self.generation == 4 and (key in self.systems or sim_logs.is_service(self, key)):
             methods += ", POST"

@@ -400,8 +400,8 @@ def test_fleet_uses_consecutive_ports(sim):
 
 def test_an_advertised_action_the_simulator_does_not_carry_out_is_refused(ilo5):
     """Never a silent 200: a module whose action the simulator does not implement cannot pass against a no-op."""
-    body = ilo5.get("/redfish/v1/Managers/1/LogServices/IEL/").json()
-    target = body["Actions"]["#LogService.ClearLog"]["target"]
+    body = ilo5.get("/redfish/v1/Systems/1/SecureBoot/").json()
+    target = body["Actions"]["#SecureBoot.ResetKeys"]["target"]
     resp = ilo5.req("POST", target, json={})
     assert resp.status_code == 400
     assert any(m.endswith("ActionNotSupported") for m in message_ids(resp)), resp.text

@@ -140,7 +140,7 @@ def test_an_advertised_action_not_carried_out_is_action_not_supported(sim, profi
     client = Client(sim(profile=profile, config=dict(FAST)))
     ilo = client.ilo
     target, name = next((ilo.uri(key), spec[1]) for key, spec in ilo.tree.actions.items()
-                        if spec[1] == "LogService.ClearLog")
+                        if spec[1] == "SecureBoot.ResetKeys")
     resp = client.req("POST", target, json={})
     assert resp.status_code == 400
     info = extended_info(resp)

@@ -614,6 +614,8 @@ class Builder:  # pylint: disable=too-many-public-methods
             self.res(bios_base + "BaseConfigs/", "BIOS Default Settings", "#HpBaseConfigs.0.10.0.HpBaseConfigs",
                      rid="BaseConfigs", BaseConfigs=[{"default": dict(self.registry_defaults)}],
                      links={"self": {"href": bios_base + "BaseConfigs/"}})
+            self.tree[bios_base]["links"]["Boot"] = {"href": bios_base + "Boot/"}
+            self.boot_order_settings(bios_base + "Boot/")
             return
         settings = self.res(settings_uri, "BIOS Pending Settings", "Bios", rid="settings",
                             AttributeRegistry=self.s.bios_registry, Attributes=dict(values))
@@ -627,10 +629,48 @@ class Builder:  # pylint: disable=too-many-public-methods
                  Actions={"#Bios.ChangePassword": {"target": pw_target}, "#Bios.ResetBios": {"target": reset_target}},
                  AttributeRegistry=self.s.bios_registry,
                  Attributes=dict(values),
-                 Oem=self.oem_body("BiosExt", Links={"BaseConfigs": ref(base_configs)},
+                 Oem=self.oem_body("BiosExt", Links={"BaseConfigs": ref(base_configs), "Boot": ref(bios_base + "oem/hpe/boot/")},
                                    SettingsObject={"UnmodifiedETag": etag_of(settings)}))
+        self.boot_order_settings(bios_base + "oem/hpe/boot/")
         self.res(base_configs, "BIOS Default Settings", "#HpeBaseConfigs.v2_0_0.HpeBaseConfigs", rid="baseconfigs",
                  BaseConfigs=[{"default": dict(self.registry_defaults)}])
+
+    #: StructuredBootString of each boot_options() entry, as iLO names the devices.
+    STRUCTURED = ("NIC.Slot.1.1.Httpv4", "NIC.Slot.1.1.IPv4", "HD.SD.1.1", "HD.EmbRAID.1.8", "Generic.USB.1.1", "CD.Virtual.2.1")
+
+    def boot_order_settings(self, uri):
+        """HPE's persistent boot order and its pending object, as the real trees (iLO 5+: ``bios/oem/hpe/boot`` with
+        ``@Redfish.Settings``; iLO 4: ``bios/Boot`` with ``links.Settings``, proliantutils' GET_BIOS_BOOT)."""
+        opts = self.boot_options()
+        sources = [{"BootOptionNumber": ref_[4:], "BootString": name, "CorrelatableID": self.device_path(i),
+                    "StructuredBootString": self.STRUCTURED[i - 1], "UEFIDevicePath": self.device_path(i)}
+                   for i, (ref_, name) in enumerate(opts, start=1)]
+        order = [s["StructuredBootString"] for s in sources]
+        if self.gen == 4:
+            for source in sources:
+                del source["BootOptionNumber"]
+            settings_uri = uri + "Settings/"
+            common = {"Type": "HpServerBootSettings.1.2.0", "BootSources": sources, "DefaultBootOrder": ["Floppy", "Cd", "Usb", "Hdd"]}
+            settings = self.res(settings_uri, "Boot Order Pending Settings", "#HpServerBootSettings.1.2.0.HpServerBootSettings",
+                                rid="Settings", PersistentBootConfigOrder=list(order), links={"self": {"href": settings_uri}},
+                                **copy.deepcopy(common))
+            self.res(uri, "Boot Order Current Settings", "#HpServerBootSettings.1.2.0.HpServerBootSettings", rid="Boot",
+                     PersistentBootConfigOrder=list(order), links={"self": {"href": uri}, "Settings": {"href": settings_uri}},
+                     SettingsResult={"ETag": etag_of(settings)[3:-1], "Messages": [{"MessageArgs": [], "MessageID": "Base.1.0:Success"}],
+                                     "Time": "2024-05-21T14:02:11+00:00"}, **common)
+            return
+        settings_uri = uri + "settings/"
+        kind = "#HpeServerBootSettings.v2_0_0.HpeServerBootSettings"
+        settings = self.res(settings_uri, "Boot Order Pending Settings", kind, rid="settings", BootSources=copy.deepcopy(sources),
+                            DefaultBootOrder=["Cd", "Usb", "EmbeddedStorage", "PcieSlotStorage", "EmbeddedFlexLOM", "PcieSlotNic", "UefiShell"],
+                            PersistentBootConfigOrder=list(order))
+        self.res(uri, "Boot Order Current Settings", kind, rid="boot", BootSources=sources,
+                 DefaultBootOrder=["Cd", "Usb", "EmbeddedStorage", "PcieSlotStorage", "EmbeddedFlexLOM", "PcieSlotNic", "UefiShell"],
+                 PersistentBootConfigOrder=list(order),
+                 **{"@Redfish.Settings": {"@odata.type": "#Settings.v1_0_0.Settings", "ETag": etag_of(settings)[3:-1],
+                                          "Messages": [{"MessageId": "Base.1.0.Success"}], "SettingsObject": ref(settings_uri),
+                                          "Time": "2024-05-21T14:02:11+00:00"}},
+                 Oem=self.oem_body("BiosExt", SettingsObject={"UnmodifiedETag": etag_of(settings)}))
 
     # --- storage ---------------------------------------------------------------------------
 
