@@ -33,7 +33,7 @@ description:
     O(keyed_groups), O(groups) and O(compose) add anything else.
   - The inventory file must end in C(.ilo.yml) or C(.ilo.yaml).
 author:
-  - lightsout.ilo contributors
+  - lightsout.ilo maintainers (@lightsout-ilo)
 requirements:
   - requests
   - jmespath (only with O(facts))
@@ -109,7 +109,7 @@ options:
       - Read every iLO found with credentials and set C(ilo_facts) to what M(lightsout.ilo.ilo_facts) returns for
         these subsets (its O(lightsout.ilo.ilo_facts#module:gather_subset) values, for example V(min) or
         V([min, firmware])).
-      - Empty (the default) sends no credential anywhere: fingerprints only.
+      - Empty (the default) sends no credential anywhere and reads fingerprints only.
     type: list
     elements: str
     default: []
@@ -191,23 +191,20 @@ cache_connection: ~/.cache/ilo-inventory
 cache_timeout: 3600
 '''
 
+import hashlib
 import ipaddress
+import os
 import re
 import threading
 import time
-
-try:
-    from urllib.parse import urlsplit
-except ImportError:  # pragma: no cover - Python 2 is not supported
-    from urlparse import urlsplit  # type: ignore
+from urllib.parse import urlsplit
 
 from ansible.errors import AnsibleError, AnsibleParserError
 from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 
 from ansible_collections.lightsout.ilo.plugins.module_utils.body import dig, hpe_oem, oem_key
-from ansible_collections.lightsout.ilo.plugins.module_utils.errors import IloError, IloTLSError, IloValidationError, clean_text
-
+from ansible_collections.lightsout.ilo.plugins.module_utils.errors import IloError, IloSecurityError, IloTLSError, IloValidationError, clean_text
 from ansible_collections.lightsout.ilo.plugins.module_utils.client import (
     HAS_REQUESTS, MAX_BODY_BYTES as DEFAULT_MAX_BODY, RedfishClient, normalize_base_url, origin_of)
 from ansible_collections.lightsout.ilo.plugins.module_utils.facts import HAS_JMESPATH, Gatherer, resolve_subsets
@@ -236,10 +233,11 @@ HEALTH = {'ok': 'ok', 'warning': 'warning', 'critical': 'critical'}
 class Target:
     """One address to probe: its base URL and the parts the host variables need."""
 
-    __slots__ = ('url', 'host', 'port', 'default_port')
+    __slots__ = ('url', 'host', 'port', 'default_port', 'listed')
 
-    def __init__(self, url):
+    def __init__(self, url, listed=False):
         self.url = url
+        self.listed = listed  # named in ``hosts`` (not found by a network scan)
         scheme, host, port = origin_of(url)
         self.host = host.strip('[]')
         self.port = port
@@ -292,8 +290,8 @@ def expand_sources(hosts, networks, exclude, port, limit=MAX_ADDRESSES):
     seen = set()
     targets = []
 
-    def add(url):
-        target = Target(url)
+    def add(url, listed=False):
+        target = Target(url, listed)
         key = (target.url.split('://', 1)[0], target.host.lower(), target.port)
         if key in seen or is_excluded(_address_of(target.host)):
             return
@@ -307,7 +305,7 @@ def expand_sources(hosts, networks, exclude, port, limit=MAX_ADDRESSES):
             given = urlsplit(base).port
         except (IloValidationError, ValueError) as exc:
             raise AnsibleParserError('hosts: %s' % getattr(exc, 'message', exc))
-        add(base if given is not None or base.startswith('http://') else '%s:%d' % (base, port))
+        add(base if given is not None or base.startswith('http://') else '%s:%d' % (base, port), listed=True)
     for net in nets:
         addresses = net.hosts() if net.num_addresses > 2 else iter(net)
         for address in addresses:
@@ -550,13 +548,11 @@ class Scan:
         try:
             root = client.get_root()
         except IloError as exc:
-            answered = exc.status is not None or (isinstance(exc, IloTLSError) and 'does not speak TLS' in exc.message)
-            if answered and exc.status == 200:
-                self._note(self.skipped, target, 'not a Redfish service: its /redfish/v1/ is not JSON')
-            elif answered:
-                self._note(self.skipped, target, 'not a Redfish service: %s' % clean_text(exc.message, 200))
-            else:
-                self._note(self.failed, target, exc.message)
+            # It answered, but not as a Redfish service: an HTTP error, a reply that is not JSON or too large, a
+            # redirect to another server (refused by the client's same-origin check), a port that does not speak TLS.
+            answered = (exc.status is not None or isinstance(exc, IloSecurityError)
+                        or (isinstance(exc, IloTLSError) and 'does not speak TLS' in exc.message))
+            self._note(self.skipped if answered else self.failed, target, clean_text(exc.message, 300))
             return None
         kind, found = fingerprint(root)
         if kind != 'ilo':
@@ -604,8 +600,8 @@ class Scan:
         if self.failed:
             text += ' (%d unreachable)' % unreachable
         if self.subsets:
-            text += ', facts read from %d, not read from %d' % (sum(1 for r in self.records if r['facts'] is not None),
-                                                               sum(1 for r in self.records if r['facts_error']))
+            read = sum(1 for r in self.records if r['facts'] is not None)
+            text += ', facts read from %d, not read from %d' % (read, sum(1 for r in self.records if r['facts_error']))
         return text + '.'
 
 
@@ -672,15 +668,15 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 raise AnsibleParserError('facts needs credentials: set username and password (or ILO_USERNAME and ILO_PASSWORD).')
         ca_path = get('ca_path')
         if ca_path:
-            import os  # pylint: disable=import-outside-toplevel
             if not os.path.exists(ca_path):
                 raise AnsibleParserError('ca_path %s does not exist: give the CA certificate file (PEM) or directory that signed '
                                          'the iLO certificates.' % ca_path)
         targets = expand_sources(get('hosts'), get('networks'), get('exclude'), get('port'))
         if not targets:
             raise AnsibleParserError('Nothing to probe: give hosts or networks (what exclude leaves of them is empty).')
-        key = repr(sorted(dict(targets=[t.url for t in targets], facts=subsets, validate_certs=bool(get('validate_certs')),
-                                    ca_path=ca_path or '', username=get('username') if subsets else '').items()))
+        made_from = dict(targets=[t.url for t in targets], facts=subsets, validate_certs=bool(get('validate_certs')),
+                         ca_path=ca_path or '', username=get('username') if subsets else '')
+        key = repr(sorted(made_from.items()))
         return {'targets': targets, 'subsets': subsets, 'choices': choices, 'ca_path': ca_path,
                 'key': '%d:%s' % (CACHE_FORMAT, _digest(key))}
 
@@ -700,6 +696,11 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             self.display.vvv('lightsout.ilo.ilo: %s failed: %s' % (name, reason))
         for warning in scan.warnings:
             self.display.warning('lightsout.ilo.ilo: %s' % warning)
+        listed = set(t.name for t in scan.targets if t.listed)
+        missing = [(n, reason) for n, reason in scan.skipped + scan.failed if n in listed]
+        if missing:
+            self.display.warning('lightsout.ilo.ilo: %d of the hosts listed are not iLOs that answered: %s%s' % (
+                len(missing), '; '.join('%s: %s' % item for item in missing[:5]), '; ...' if len(missing) > 5 else ''))
         tls = [n for n, reason in scan.failed if reason.startswith('TLS')]
         if tls:
             self.display.warning('lightsout.ilo.ilo: TLS failed on %d address(es) (for example %s): check ca_path, or set '
@@ -768,5 +769,4 @@ def default_groups(record):
 
 
 def _digest(text):
-    import hashlib  # pylint: disable=import-outside-toplevel
     return hashlib.sha256(text.encode('utf-8')).hexdigest()[:32]

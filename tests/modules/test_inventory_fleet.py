@@ -21,6 +21,7 @@ import ssl
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 import requests
@@ -56,11 +57,21 @@ def methods(*fleets):
     return found
 
 
-class _Quiet(http.server.BaseHTTPRequestHandler):
+class _Web(http.server.BaseHTTPRequestHandler):
+    """Not a BMC: ``mode`` html (a web page), redirect (to another server), huge (a 2 MiB JSON body)."""
+
+    mode = 'html'
+
     def do_GET(self):  # pylint: disable=invalid-name
-        body = b'<html><body>not a BMC</body></html>'
+        if self.mode == 'redirect':
+            self.send_response(302)
+            self.send_header('Location', 'https://203.0.113.9/redfish/v1/')
+            self.send_header('Content-Length', '0')
+            self.end_headers()
+            return
+        body = b'<html><body>not a BMC</body></html>' if self.mode == 'html' else b'{"x": "' + b'a' * (2 * 1024 * 1024) + b'"}'
         self.send_response(200)
-        self.send_header('Content-Type', 'text/html')
+        self.send_header('Content-Type', 'text/html' if self.mode == 'html' else 'application/json')
         self.send_header('Content-Length', str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -69,24 +80,32 @@ class _Quiet(http.server.BaseHTTPRequestHandler):
         pass
 
 
+def _serve(mode, certificate=None):
+    handler = type('Web_' + mode, (_Web,), {'mode': mode})
+    server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)
+    if certificate:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(*certificate)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, kwargs={'poll_interval': 0.05}, daemon=True).start()
+    return server
+
+
 @pytest.fixture
-def web_servers(simulators):
-    """(https url of a TLS web server that is not Redfish, http-only port as host:port, a closed port)."""
+def web_servers(simulators, tmp_path):
+    """host:port of what answers but is not a BMC, and of what fails: {name: host:port}."""
+    from ilosim import tls  # pylint: disable=import-outside-toplevel
     ca_dir = os.path.dirname(simulators('ilo5').ca_path)
-    servers = []
-    for tls in (True, False):
-        server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), _Quiet)
-        if tls:
-            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-            context.load_cert_chain(os.path.join(ca_dir, 'server.pem'), os.path.join(ca_dir, 'server.key'))
-            server.socket = context.wrap_socket(server.socket, server_side=True)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-    closed = http.server.HTTPServer(('127.0.0.1', 0), _Quiet)
-    closed_port = closed.server_address[1]
+    trusted = (os.path.join(ca_dir, 'server.pem'), os.path.join(ca_dir, 'server.key'))
+    untrusted = tls.ensure_certificates(str(tmp_path / 'other-ca'))[1:]
+    servers = {'html': _serve('html', trusted), 'redirect': _serve('redirect', trusted), 'huge': _serve('huge', trusted),
+               'plain_http': _serve('html'), 'untrusted': _serve('html', untrusted)}
+    closed = http.server.HTTPServer(('127.0.0.1', 0), _Web)
+    found = dict((name, '127.0.0.1:%d' % server.server_address[1]) for name, server in servers.items())
+    found['closed'] = '127.0.0.1:%d' % closed.server_address[1]
     closed.server_close()
-    yield ['127.0.0.1:%d' % s.server_address[1] for s in servers] + ['127.0.0.1:%d' % closed_port]
-    for server in servers:
+    yield found
+    for server in servers.values():
         server.shutdown()
         server.server_close()
 
@@ -109,11 +128,11 @@ def mixed(simulators):
     return fleets
 
 
-def test_mixed_fleet_is_grouped_and_non_ilos_are_skipped(simulators, web_servers, tmp_path, capsys, verbose, no_ilo_env):  # pylint: disable=redefined-outer-name,unused-argument
+@pytest.mark.usefixtures('verbose', 'no_ilo_env')
+def test_mixed_fleet_is_grouped_and_non_ilos_are_skipped(simulators, web_servers, tmp_path, capsys):  # pylint: disable=redefined-outer-name
     fleets = mixed(simulators)
     dmtf = fresh(simulators('mockup:' + require_shared(DMTF)))
-    tls_web, plain_web, closed = web_servers
-    hosts = [netloc(u) for f in fleets.values() for u in f.urls] + [netloc(dmtf.urls[0]), tls_web, plain_web, closed]
+    hosts = [netloc(u) for f in fleets.values() for u in f.urls] + [netloc(dmtf.urls[0])] + sorted(web_servers.values())
     path = write_config(tmp_path / 'fleet.ilo.yml', hosts=hosts, ca_path=fleets['ilo5'].ca_path,
                         keyed_groups=[{'key': 'ilo_firmware', 'prefix': 'firmware'}],
                         groups={'ilo5_below_3': "ilo_generation == 5 and ilo_firmware is version('3.0', '<')",
@@ -137,10 +156,22 @@ def test_mixed_fleet_is_grouped_and_non_ilos_are_skipped(simulators, web_servers
     # the fingerprint is one unauthenticated GET of the service root per address: no credential, no session
     assert methods(*fleets.values()) == {'GET': 6}
     assert total_requests(dmtf) == 1
-    out = capsys.readouterr().out
-    assert 'lightsout.ilo.ilo: probed 10 address(es) in ' in out
-    assert '6 iLO(s) found, 3 skipped (not an iLO), 1 failed (1 unreachable).' in out
-    assert 'a Redfish service that is not an HPE iLO' in out and 'does not speak TLS' in out and 'is not JSON' in out
+    captured = capsys.readouterr()
+    out = captured.out
+    assert 'lightsout.ilo.ilo: probed 13 address(es) in ' in out
+    assert '6 iLO(s) found, 5 skipped (not an iLO), 2 failed (1 unreachable).' in out
+    skipped = dict((name, line) for name in web_servers for line in out.splitlines() if name_of('https://' + web_servers[name]) + ' skipped' in line)
+    assert 'a Redfish service that is not an HPE iLO' in out
+    assert sorted(skipped) == ['html', 'huge', 'plain_http', 'redirect'], out
+    assert 'does not speak TLS' in skipped['plain_http'], out
+    assert 'HTTP 200 but the reply cannot be used' in skipped['html'], out
+    assert 'Refused the redirect' in skipped['redirect'] and '203.0.113.9' in skipped['redirect'], out
+    assert 'more than the 1 MiB limit' in skipped['huge'], out
+    failed = [line for line in out.splitlines() if ' failed: ' in line]
+    assert any(name_of('https://' + web_servers['untrusted']) in line and 'certificate verify failed' in line for line in failed), failed
+    assert any(name_of('https://' + web_servers['closed']) in line and 'could not connect' in line for line in failed), failed
+    assert '7 of the hosts listed are not iLOs that answered' in captured.err
+    assert 'TLS failed on 1 address(es)' in captured.err
 
 
 def test_facts_min_one_session_per_ilo_always_deleted(simulators, tmp_path, monkeypatch, no_ilo_env):  # pylint: disable=redefined-outer-name,unused-argument
@@ -214,7 +245,8 @@ def test_cache_hit_sends_nothing_and_holds_no_secret(simulators, tmp_path, monke
     run_inventory(path, cache=False)
     assert total_requests(fleet) > sent
     sent = total_requests(fleet)
-    write_config(tmp_path / 'cached.ilo.yml', **dict(options, facts=['min', 'firmware']))
+    options['facts'] = ['min', 'firmware']
+    write_config(tmp_path / 'cached.ilo.yml', **options)
     third, _plugin = run_inventory(path)
     assert total_requests(fleet) > sent and 'firmware' in third.get_host(sorted(third.hosts)[0]).vars['ilo_facts']['gather_subset']
 
@@ -281,3 +313,30 @@ def test_ansible_inventory_loads_the_plugin(simulators, tmp_path):
     assert sorted(listing['ilo']['hosts']) == sorted(names)
     assert listing['_meta']['hostvars'][names[1]]['ilo_generation'] == 7
     assert '2 iLO(s) found, 0 skipped' in result.stdout + result.stderr
+
+
+def test_a_stopped_scan_ends_at_once_and_still_deletes_its_sessions(simulators, no_ilo_env):  # pylint: disable=redefined-outer-name,unused-argument
+    """What a Ctrl-C or a job cancel does (Scan.run stops on any BaseException): requests in flight are cut, no new
+    address is probed, and every session already created is deleted."""
+    fleet = fresh(simulators('ilo5', count=8))
+    for ilo in fleet.ilos:
+        ilo.set_config({'latency_ms': 150})
+    module = plugin_module()
+    targets = module.expand_sources([netloc(u) for u in fleet.urls], [], [], 443)
+    scan = module.Scan(targets, concurrency=4, timeout=30, ca_path=fleet.ca_path, subsets=['system', 'firmware'],
+                       username=USER, password=PASSWORD, environ={})
+    timer = threading.Timer(0.9, scan.stop)
+    timer.start()
+    started = time.monotonic()
+    try:
+        scan.run()
+    finally:
+        timer.cancel()
+        for ilo in fleet.ilos:
+            ilo.set_config({'latency_ms': 0})
+    assert time.monotonic() - started < 5
+    probed = sum(1 for ilo in fleet.ilos if ilo.requests()['total'])
+    assert 4 <= probed < 8, 'the addresses not started yet are not probed'
+    created = sum(ilo.session_info()['created_total'] for ilo in fleet.ilos)
+    assert created >= 1 and sum(ilo.session_info()['deleted_total'] for ilo in fleet.ilos) == created
+    assert open_sessions(fleet) == 0
