@@ -10,6 +10,10 @@
   ``uefi_target`` (``UefiTargetBootSourceOverride``, a UEFI device path) and ``http_boot_uri``
   (``HttpBootUri``). :meth:`BootOverride.desired` validates what is given against what the system
   advertises (``@Redfish.AllowableValues``; iLO 4 ``BootSourceOverrideSupported``) and the boot options.
+- :class:`BootOrder` -- the persistent boot order, pending-aware like BIOS: HPE's ``bios/oem/hpe/boot`` object
+  (iLO 4 ``bios/Boot``) and its settings object, ``PersistentBootConfigOrder`` applied at the next POST, where the
+  Bios links one; the standard ``Boot.BootOrder`` of the system elsewhere. :func:`resolve_order` turns names,
+  references and patterns into the full order (the named ones first, the rest after them in their order).
 - :func:`find_option` -- a boot option by reference (``Boot000E``), display name, or a pattern
   (``*PXE*IPv4*``), as :func:`option_view` shows it (the ``ilo_facts`` boot subset's ``options``).
 
@@ -22,7 +26,7 @@ __metaclass__ = type
 
 import fnmatch
 
-from ansible_collections.lightsout.ilo.plugins.module_utils.body import link_of, oem_key
+from ansible_collections.lightsout.ilo.plugins.module_utils.body import dig, link_of, oem_key
 from ansible_collections.lightsout.ilo.plugins.module_utils.state import SettingsResource
 
 #: The module's names -> the ``Boot`` properties.
@@ -44,10 +48,12 @@ def option_view(body):
 
 
 def find_option(options, wanted):
-    """The options ``wanted`` names: its reference (any case), its exact display name, else a ``*`` pattern of names."""
+    """The options ``wanted`` names: its reference, its display name (exact, else in any case), else a ``*`` pattern
+    of names (any case)."""
     text = str(wanted)
     found = [o for o in options if str(o.get('reference') or '').lower() == text.lower()]
     found = found or [o for o in options if o.get('name') == text]
+    found = found or [o for o in options if str(o.get('name') or '').lower() == text.lower()]
     if not found and any(c in text for c in '*?['):
         found = [o for o in options if o.get('name') and fnmatch.fnmatchcase(o['name'].lower(), text.lower())]
     return found
@@ -180,3 +186,77 @@ class BootOverride(SettingsResource):
 def override_facts(body):
     """The override in the module's vocabulary, from a system body (``ilo_boot`` before/after)."""
     return BootOverride(None, None).values_of(body)
+
+
+# ---------------------------------------------------------------------------------- persistent order
+
+def hpe_boot_link(bios_body):
+    """HPE's boot order object of a Bios resource (iLO 5+ ``Oem.Hpe.Links.Boot``, iLO 4 ``links.Boot``), or None."""
+    return link_of(dig(bios_body or {}, 'Oem.Hpe.Links.Boot')) or link_of(dig(bios_body or {}, 'links.Boot'))
+
+
+def resolve_order(given, sources, effective, errors):
+    """The full order (source ids) that puts the sources ``given`` names first, in that order, the others after
+    them in their ``effective`` order. ``sources``: ``[{id, reference, name}]``. Problems go to ``errors``."""
+    chosen = []
+    for entry in given:
+        found = [s for s in sources if str(entry).lower() in (str(s['id']).lower(), str(s.get('reference') or '').lower())]
+        found = found or find_option(sources, entry)
+        if not found:
+            errors.append('order: %r names no boot option of this system; its options: %s.' % (entry, '; '.join(
+                '%s (%s)' % (s.get('reference') or s['id'], s.get('name')) for s in sources) or 'none listed'))
+        chosen.extend(s['id'] for s in found if s['id'] not in chosen)
+    rest = [i for i in effective if i not in chosen]
+    return chosen + rest
+
+
+class BootOrder(SettingsResource):
+    """The persistent boot order: HPE's pending object (``PersistentBootConfigOrder`` of ``StructuredBootString``
+    values, iLO 4 to 7) or, elsewhere, the system's standard ``Boot.BootOrder`` (boot option references)."""
+
+    noun = 'boot order'
+
+    def __init__(self, client, uri, hpe, options=None):
+        super(BootOrder, self).__init__(client, uri, direct=not hpe)
+        self.hpe = hpe
+        self.options = options or []
+
+    def missing_settings_object(self):
+        return ('The boot order object %s advertises no settings object (@Redfish.Settings.SettingsObject); the '
+                'boot order cannot be changed through Redfish.' % self.uri)
+
+    def values_of(self, body):
+        body = body or {}
+        order = body.get('PersistentBootConfigOrder') if self.hpe else dig(body, 'Boot.BootOrder')
+        return {'order': list(order)} if isinstance(order, list) else {}
+
+    def body_for(self, values):
+        if self.hpe:
+            return {'PersistentBootConfigOrder': list(values['order'])}
+        return {'Boot': {'BootOrder': list(values['order'])}}
+
+    @property
+    def sources(self):
+        """``[{id, reference, name}]``: what an order entry can name (HPE ``BootSources``, else the boot options)."""
+        if self.hpe:
+            found = []
+            for source in self.body.get('BootSources') or []:
+                if isinstance(source, dict) and source.get('StructuredBootString'):
+                    number = source.get('BootOptionNumber')
+                    found.append({'id': source['StructuredBootString'], 'reference': 'Boot%s' % number if number else None,
+                                  'name': source.get('BootString')})
+            return found
+        return [{'id': o['reference'], 'reference': o['reference'], 'name': o.get('name')} for o in self.options if o.get('reference')]
+
+    def names(self, order):
+        """An order as display names (the id where a source has none)."""
+        by_id = dict((s['id'], s.get('name') or s['id']) for s in self.sources)
+        return [by_id.get(i, i) for i in order or []]
+
+    def desired(self, given, errors):
+        current = self.current.get('order')
+        if current is None:
+            errors.append('The system shows no boot order here (%s); it cannot be set.' % self.uri)
+            return {}
+        effective = self.pending.get('order', current)
+        return {'order': resolve_order(given, self.sources, effective, errors)}

@@ -19,7 +19,8 @@ import pytest
 from ilotest import ILO5_MOCKUP, ILO6_MOCKUP, ILO7_MOCKUP, fresh, require_shared  # pylint: disable=import-error
 from relkit import assert_clear_failure, connection, run_module, writes  # pylint: disable=import-error
 
-TARGETS = ['ilo4', 'ilo5', 'ilo6', 'ilo7', 'tree:ilo5', 'tree:ilo6', 'tree:ilo7']
+#: One per generation, the real tree where there is one (the ilo5/ilo6 profiles have the same shapes as the trees).
+TARGETS = ['ilo4', 'tree:ilo5', 'tree:ilo6', 'tree:ilo7', 'ilo7']
 TREES = {'tree:ilo5': ILO5_MOCKUP, 'tree:ilo6': ILO6_MOCKUP, 'tree:ilo7': ILO7_MOCKUP}
 ISO = 'http://repo.example.com/iso/install.iso'
 OTHER = 'https://repo.example.com/iso/rescue.iso'

@@ -6,6 +6,7 @@ timeline, and ``Manager.Reset``; a mixin of :class:`ilosim.engine.Ilo` (README "
 import datetime
 import time
 
+from ilosim import events as sim_events
 from ilosim import manager as manager_settings
 from ilosim import boot as boot_override
 from ilosim import virtual_media
@@ -126,11 +127,14 @@ class Power:
                 self._set_power(state, power, post)
                 if apply_bios:
                     self._apply_bios(state)
+                    boot_override.apply_order(self, state)
             if not state.timeline:
                 self.active.discard(state)
 
     def _set_power(self, state, power, post):
+        before = state.power
         state.power, state.post = power, post
+        sim_events.on_power(self, state, before)
         body = self.mutable(state.info.key)
         if "PowerState" in body or "Power" not in body:
             body["PowerState"] = power

@@ -7,6 +7,7 @@ import copy
 import gzip
 
 from ilosim import accounts
+from ilosim import events as sim_events
 from ilosim import logs as sim_logs
 from ilosim import manager as manager_settings
 from ilosim import boot as boot_override
@@ -144,7 +145,7 @@ class Resources:
         if accounts.owns(self, key):
             return "GET, HEAD, POST" if key == accounts.collection_key(self) else "GET, HEAD, PATCH, DELETE"
         if self.tree.subscriptions_key and key.startswith(self.tree.subscriptions_key + "/"):
-            return "GET, HEAD, PATCH, DELETE"
+            return sim_events.allow(self, key)
         methods = "GET, HEAD"
         if writable.patchable(body) or manager_settings.owns(self, key) or virtual_media.owns(self, key) \
                 or boot_override.owns_order(self, key):

@@ -6,6 +6,7 @@ and the generic PATCH of other resources, checked against :mod:`ilosim.writable`
 
 import json
 
+from ilosim import events as sim_events
 from ilosim import manager as manager_settings
 from ilosim import boot as boot_override
 from ilosim import registry as reg
@@ -28,9 +29,14 @@ class Settings:
         return {k: v for k, v in body.items() if not k.startswith("@") and k not in FLAT_META and not isinstance(v, (dict, list))}
 
     def _patch(self, method, key, payload):
+        answer = sim_events.patch(self, method, key, payload)
+        if answer is not None:
+            return answer
         answer = manager_settings.patch(self, method, key, payload)
         if answer is None:
             answer = virtual_media.patch(self, method, key, payload)
+        if answer is None:
+            answer = boot_override.patch_order(self, method, key, payload)
         if answer is not None:
             return answer
         for state in self.systems.values():

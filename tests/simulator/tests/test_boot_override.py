@@ -30,3 +30,23 @@ def test_override_checked_and_used_once(sim):
     time.sleep(0.1)
     boot = client.get(SYSTEM).json()["Boot"]
     assert boot["BootSourceOverrideTarget"] == "None" and boot["BootSourceOverrideEnabled"] == "Disabled"
+
+
+def test_hpe_boot_order_is_a_pending_object_applied_at_post(sim):
+    client = Client(sim(tree=load_mockup(ILO6_MOCKUP), config=dict(FAST)))
+    current = "/redfish/v1/systems/1/bios/oem/hpe/boot/"
+    pending = current + "settings/"
+    order = client.get(current).json()["PersistentBootConfigOrder"]
+    assert "PATCH" in client.get(pending).headers["Allow"]
+    assert keys(client.patch(pending, {"PersistentBootConfigOrder": order[:2]})) == ["ArrayPropertyOutOfBound"]
+    assert keys(client.patch(pending, {"PersistentBootConfigOrder": ["NoSuch.1"] + order[1:]})) == ["PropertyValueNotInList"]
+    wanted = order[::-1]
+    resp = client.patch(pending, {"PersistentBootConfigOrder": wanted})
+    assert resp.status_code == 200 and keys(resp) == ["SystemResetRequired"]
+    assert client.get(pending).json()["PersistentBootConfigOrder"] == wanted
+    assert client.get(current).json()["PersistentBootConfigOrder"] == order
+    assert client.post(SYSTEM + "/Actions/ComputerSystem.Reset", {"ResetType": "ForceRestart"}).status_code == 200
+    time.sleep(0.4)
+    assert client.get(current).json()["PersistentBootConfigOrder"] == wanted
+    sources = dict((s["StructuredBootString"], "Boot" + s["BootOptionNumber"]) for s in client.get(current).json()["BootSources"])
+    assert client.get(SYSTEM).json()["Boot"]["BootOrder"][:len(wanted)] == [sources[w] for w in wanted if w in sources]

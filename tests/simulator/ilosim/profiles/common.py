@@ -43,6 +43,8 @@ _TYPES = {
     "EthernetInterface": ("1.0.0", "1.4.1", "1.6.2"),
     "EthernetInterfaceCollection": (None, None, None),
     "LogService": ("1.0.0", "1.1.0", "1.1.0"),
+    "EventService": ("1.0.0", "1.2.7", "1.7.2"),
+    "EventDestinationCollection": (None, None, None),
     "LogServiceCollection": (None, None, None),
     "LogEntry": ("1.0.0", "1.11.0", "1.11.0"),
     "LogEntryCollection": (None, None, None),
@@ -271,6 +273,7 @@ class Builder:  # pylint: disable=too-many-public-methods
             "Chassis": ref(R + "Chassis/"),
             "Links": {"Sessions": ref(R + "SessionService/Sessions/")},
             "Managers": ref(R + "Managers/"),
+            "EventService": ref(R + "EventService/"),
             "Oem": self.oem_body("iLOServiceExt", **oem),
             "Product": self.s.product or self.s.model,
             "RedfishVersion": self.s.redfish_version,
@@ -293,7 +296,7 @@ class Builder:  # pylint: disable=too-many-public-methods
             body["links"] = {"Sessions": {"href": R + "SessionService/Sessions/"}, "Systems": {"href": R + "Systems/"},
                              "Chassis": {"href": R + "Chassis/"}, "Managers": {"href": R + "Managers/"},
                              "AccountService": {"href": R + "AccountService/"}, "SessionService": {"href": R + "SessionService/"},
-                             "Registries": {"href": R + "Registries/"}}
+                             "Registries": {"href": R + "Registries/"}, "EventService": {"href": R + "EventService/"}}
         self.res(R, "HPE RESTful Root Service", "ServiceRoot", rid="RootService", **body)
 
     # --- systems --------------------------------------------------------------------------
@@ -1290,6 +1293,25 @@ class Builder:  # pylint: disable=too-many-public-methods
         self.tree[body_uri] = body
         self.coll(reg, "MessageRegistryFileCollection", "Registry File Repository", members, Description="Registry Repository")
 
+    def event_service(self):
+        """The EventService as the real trees show it: iLO 4 and 5 filter by ``EventTypesForSubscription``, iLO 6 and 7
+        by ``RegistryPrefixes``; ``SubmitTestEvent``; no subscriptions (iLO 4: ``EventSubscriptions``, HPE's iLO 4 docs)."""
+        uri = R + "EventService/"
+        subs = uri + ("EventSubscriptions/" if self.gen == 4 else "Subscriptions/")
+        types = ["StatusChange", "ResourceUpdated", "ResourceAdded", "ResourceRemoved", "Alert"]
+        body = {"Actions": {"#EventService.SubmitTestEvent": {"target": uri + "Actions/EventService.SubmitTestEvent/"}},
+                "DeliveryRetryAttempts": 3, "DeliveryRetryIntervalSeconds": 30, "Description": "Event Subscription service",
+                "ServiceEnabled": True, "Status": {"Health": "OK", "HealthRollup": "OK", "State": "Enabled"},
+                "Subscriptions": ref(subs)}
+        if self.gen <= 5:
+            body["EventTypesForSubscription"] = types + (["MetricReport"] if self.gen == 5 else [])
+            body["Actions"]["#EventService.SubmitTestEvent"]["EventType@Redfish.AllowableValues"] = types
+        else:
+            body["RegistryPrefixes"] = ["iLOEvents", "ResourceEvent", "NetworkDevice", "StorageDevice", "iLOResourceEvents",
+                                        "iLOSecurityEvents"]
+        self.res(uri, "Event Service", "EventService", rid="EventService", **body)
+        self.coll(subs, "EventDestinationCollection", "Event Subscriptions", [], Description="iLO User Event Subscriptions")
+
     def resource_directory(self):
         uri = R + "ResourceDirectory/"
         instances = []
@@ -1350,6 +1372,7 @@ def build_tree(spec, systems=None):
     b.session_service()
     b.account_service()
     b.registries()
+    b.event_service()
     if spec.gen >= 5:
         b.update_service()
         b.task_service()
