@@ -128,7 +128,7 @@ conformance: $(VENV)/.stamp peers collection
 	$(TEST_ENV) $(VENV)/bin/python -m pytest -p no:cacheprovider -ra $(PYTEST_ARGS) tests/conformance
 
 sanity: venvs collection
-	ILO_TEST_FULL_SANITY=1 $(TEST_ENV) $(VENV)/bin/python -m pytest -p no:cacheprovider -ra $(PYTEST_ARGS) tests/quality -k sanity
+	ILO_TEST_THOROUGH=1 $(TEST_ENV) $(VENV)/bin/python -m pytest -p no:cacheprovider -ra $(PYTEST_ARGS) tests/quality -k sanity
 
 # The simulator needs only cryptography: its own small venv, not the test toolchain. The venv is made without pip
 # (ensurepip alone takes 5-20 s) and the interpreter's own pip installs into it (pip >= 22.3: --python); without

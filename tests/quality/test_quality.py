@@ -18,7 +18,7 @@ import tarfile
 
 import pytest
 
-from ilotest import ROOT, fresh  # pylint: disable=import-error
+from ilotest import ROOT, THOROUGH, fresh  # pylint: disable=import-error
 
 sys.path.insert(0, os.path.join(ROOT, 'tests', 'utils'))
 import collection_copy  # noqa: E402  pylint: disable=wrong-import-position,import-error
@@ -41,18 +41,42 @@ def test_no_sanity_ignore_files():
     assert glob.glob(os.path.join(ROOT, 'tests', 'sanity', 'ignore-*.txt')) == []
 
 
-# ansible-test sanity on both ansible-core versions. pylint is about 90 s of either run (CI, 2 cores), so
-# `make test` runs it once, on the highest core (the newest pylint); CI (.ci/run sets ILO_TEST_FULL_SANITY=1)
-# and `make sanity` run it on the lowest too, and without that the case is reported as skipped.
-SANITY_CASES = [('ILO_TEST_VENV_MIN', ['--skip-test', 'pylint']), ('ILO_TEST_VENV_MAX', []), ('ILO_TEST_VENV_MIN', ['--test', 'pylint'])]
+# ansible-test sanity on both ansible-core versions, every test. pylint is most of the time and tests/ is two thirds
+# of the Python it reads, so `make test` runs pylint once, on the highest core (the newest pylint), over what the
+# collection ships to run (everything but tests/); CI and `make sanity` (ILO_TEST_THOROUGH=1) add pylint over tests/
+# and pylint on the lowest core. Without that, those two cases are reported as skipped with the reason.
+SANITY_CASES = {
+    'ansible-core-lowest': ('ILO_TEST_VENV_MIN', ['--skip-test', 'pylint'], False),
+    'ansible-core-highest': ('ILO_TEST_VENV_MAX', ['--skip-test', 'pylint'], False),
+    'ansible-core-highest-pylint': ('ILO_TEST_VENV_MAX', ['--test', 'pylint', 'SHIPPED'], False),
+    'ansible-core-highest-pylint-tests': ('ILO_TEST_VENV_MAX', ['--test', 'pylint', 'tests/'], True),
+    'ansible-core-lowest-pylint': ('ILO_TEST_VENV_MIN', ['--test', 'pylint'], True),
+}
 
 
-@pytest.mark.parametrize('variable,selection', SANITY_CASES, ids=['ansible-core-lowest', 'ansible-core-highest', 'ansible-core-lowest-pylint'])
-def test_ansible_test_sanity(variable, selection, tmp_path):
-    if selection == ['--test', 'pylint'] and not os.environ.get('ILO_TEST_FULL_SANITY'):
-        pytest.skip('pylint on the lowest ansible-core runs in CI (ILO_TEST_FULL_SANITY=1); make test runs it on the highest')
+def shipped_python_dirs(collection):
+    """The collection's top-level directories with Python in them, tests/ aside (plugins/, extensions/ ...)."""
+    found = []
+    for name in sorted(os.listdir(collection)):
+        top = os.path.join(collection, name)
+        if name == 'tests' or name.startswith('.') or not os.path.isdir(top):
+            continue
+        if any(f.endswith('.py') for _dirs, _subdirs, files in os.walk(top) for f in files):
+            found.append(name + '/')
+    return found
+
+
+@pytest.mark.parametrize('case', list(SANITY_CASES))
+def test_ansible_test_sanity(case, tmp_path):
+    variable, selection, thorough_only = SANITY_CASES[case]
+    if thorough_only and not THOROUGH:
+        pytest.skip('%s runs in CI and make sanity (ILO_TEST_THOROUGH=1); make test runs pylint on the highest core over '
+                    'everything but tests/' % case)
     path = venv(variable)
     collection = collection_copy.refresh(str(tmp_path / 'collections'))
+    if 'SHIPPED' in selection:
+        selection = selection[:-1] + shipped_python_dirs(collection)
+        assert 'plugins/' in selection, selection
     env = dict(os.environ, ANSIBLE_HOME=str(tmp_path / 'ansible-home'))
     command = [os.path.join(path, 'bin', 'ansible-test'), 'sanity', '--python', python_version(path), '--color', 'no'] + selection
     result = subprocess.run(command, cwd=collection, env=env, capture_output=True, text=True, timeout=1500, check=False)

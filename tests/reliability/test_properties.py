@@ -17,8 +17,9 @@ from ansible_collections.lightsout.ilo.plugins.module_utils.bios import Attribut
 from ansible_collections.lightsout.ilo.plugins.module_utils.body import normalize_uri, same_uri
 from ansible_collections.lightsout.ilo.plugins.module_utils.client import RedfishClient, Response, normalize_base_url
 from ansible_collections.lightsout.ilo.plugins.module_utils.errors import IloError, IloValidationError
+from ilotest import examples  # pylint: disable=import-error
 
-FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4),

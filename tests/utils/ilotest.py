@@ -37,6 +37,16 @@ for _path in (SIMULATOR, COLLECTIONS):
         sys.path.insert(0, _path)
 
 
+#: ``make test`` runs every test; CI (.ci/run) and ``make sanity`` set ``ILO_TEST_THOROUGH=1`` for the costlier
+#: depth of a few: pylint over tests/ and on the lowest ansible-core, and the property tests' full example counts.
+THOROUGH = bool(os.environ.get('ILO_TEST_THOROUGH'))
+
+
+def examples(count):
+    """Hypothesis examples for a property test: ``count`` when thorough (CI), a quarter (at least 25) otherwise."""
+    return count if THOROUGH else max(25, count // 4)
+
+
 #: ../shared (the real iLO trees and DMTF mockups; never copied into the project). ``ILO_TEST_SHARED``
 #: names another place; with ``ILO_TEST_REQUIRE_SHARED`` (CI) a missing tree fails instead of skipping.
 SHARED = os.path.abspath(os.environ.get('ILO_TEST_SHARED') or os.path.join(ROOT, os.pardir, 'shared'))

@@ -15,7 +15,7 @@ from ansible_collections.lightsout.ilo.plugins.module_utils.client import Redfis
 from ansible_collections.lightsout.ilo.plugins.module_utils.errors import IloError, IloValidationError
 from ansible_collections.lightsout.ilo.plugins.module_utils.service import IloService
 
-from ilotest import fresh, open_sessions  # pylint: disable=import-error
+from ilotest import examples, fresh, open_sessions  # pylint: disable=import-error
 
 WRITES = ('PATCH', 'PUT', 'POST', 'DELETE')
 
@@ -179,14 +179,14 @@ def test_malformed_attributes_option():
 ENUM = {'Type': 'Enumeration', 'Value': [{'ValueName': 'Enabled'}, {'ValueName': 'Disabled'}]}
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.one_of(st.text(max_size=12), st.integers(), st.booleans(), st.none()))
 def test_enumeration_accepts_exactly_its_values(value):
     problems = check_value(ENUM, 'E', value)
     assert (problems == []) == (value in ('Enabled', 'Disabled') and isinstance(value, str))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.one_of(st.integers(-50, 150), st.text(max_size=3), st.booleans()))
 def test_integer_accepts_exactly_in_bounds_on_step(value):
     entry = {'Type': 'Integer', 'LowerBound': 10, 'UpperBound': 100, 'ScalarIncrement': 10}
@@ -208,7 +208,7 @@ def test_flat_layout_on_ilo4(simulators):
 PENDING_VALUES = st.sampled_from(['', 'a', 'b'])
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(current=PENDING_VALUES, pending=st.one_of(st.none(), PENDING_VALUES), desired=PENDING_VALUES)
 def test_plan_writes_only_when_the_outcome_would_differ(current, pending, desired):
     bios = BiosSettings.__new__(BiosSettings)
