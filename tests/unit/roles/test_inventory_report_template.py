@@ -16,6 +16,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 TEMPLATE = os.path.join(ROOT, 'roles', 'inventory_report', 'templates', 'inventory_report.html.j2')
 
@@ -32,7 +34,8 @@ def facts(model, firmware, watts, cores=12, memory=192, health='ok', power='on')
 
 # The templar runs in its own interpreter: importing Ansible's controller side (ansible.template) into a
 # pytest process turns module warnings into controller display messages, and the in-process module
-# tests that share the process (tests/utils/relkit.py) would no longer see them.
+# tests that share the process (tests/utils/relkit.py) would no longer see them. One interpreter renders
+# every scenario below (importing the templar is most of the cost).
 RENDER = """
 import json, sys
 from ansible.parsing.dataloader import DataLoader
@@ -40,18 +43,39 @@ from ansible.template import Templar, trust_as_template
 data = json.load(sys.stdin)
 with open(data['template'], encoding='utf-8') as handle:
     source = handle.read()
-sys.stdout.write(Templar(loader=DataLoader(), variables=data['variables']).template(trust_as_template(source)))
+out = {}
+for name, variables in data['scenarios'].items():
+    out[name] = Templar(loader=DataLoader(), variables=variables).template(trust_as_template(source))
+json.dump(out, sys.stdout)
 """
 
+SCENARIOS = {
+    'one': {'web01': facts('ProLiant DL360 Gen10 Plus', '3.11', 306)},
+    'three': {'a': facts('ProLiant DL360 Gen10 Plus', '3.11', 306), 'b': facts('ProLiant DL380 Gen9', '2.82', 278),
+              'c': facts('ProLiant DL380a Gen11', '1.62', 458)},
+    'one_off': {'a': facts('ProLiant DL360 Gen10 Plus', '3.11', 306), 'b': facts('ProLiant DL380 Gen9', '2.82', 278, power='off')},
+    'one_per_model': {'a': facts('ProLiant DL360 Gen10 Plus', '3.11', 306, cores=12), 'b': facts('ProLiant DL380 Gen9', '2.82', 278, cores=10),
+                      'c': facts('ProLiant DL380a Gen11', '1.62', 458, cores=32)},
+    'two_of_a_model': {'a': facts('ProLiant DL360 Gen10 Plus', '3.11', 306), 'b': facts('ProLiant DL360 Gen10 Plus', '3.11', 310),
+                       'c': facts('ProLiant DL380 Gen9', '2.82', 278)},
+}
 
-def render(hostvars):
-    variables = {'hostvars': hostvars, 'inventory_report_hosts': sorted(hostvars),
-                 'ansible_play_hosts_all': sorted(hostvars), 'inventory_report_title': 'Fleet',
-                 'inventory_report_gather_subset': ['min', 'power']}
-    result = subprocess.run([sys.executable, '-c', RENDER], input=json.dumps({'template': TEMPLATE, 'variables': variables}),
+
+def variables(hostvars):
+    return {'hostvars': hostvars, 'inventory_report_hosts': sorted(hostvars), 'ansible_play_hosts_all': sorted(hostvars),
+            'inventory_report_title': 'Fleet', 'inventory_report_gather_subset': ['min', 'power']}
+
+
+@pytest.fixture(scope='module')
+def render():
+    """The page for each scenario of SCENARIOS, by name."""
+    scenarios = {name: variables(hostvars) for name, hostvars in SCENARIOS.items()}
+    result = subprocess.run([sys.executable, '-c', RENDER], input=json.dumps({'template': TEMPLATE, 'scenarios': scenarios}),
                             capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
-    return result.stdout
+    pages = json.loads(result.stdout)
+    assert sorted(pages) == sorted(SCENARIOS)
+    return pages.__getitem__
 
 
 def panel(html, title):
@@ -60,11 +84,10 @@ def panel(html, title):
     return html[start:html.index('</div>', start)]
 
 
-def test_counts_in_words_and_names_spelled_as_written():
-    one = render({'web01': facts('ProLiant DL360 Gen10 Plus', '3.11', 306)})
+def test_counts_in_words_and_names_spelled_as_written(render):
+    one = render('one')
     assert '1 iLO, 1 server ' in one and 'iLO(s)' not in one and 'server(s)' not in one
-    three = render({'a': facts('ProLiant DL360 Gen10 Plus', '3.11', 306), 'b': facts('ProLiant DL380 Gen9', '2.82', 278),
-                    'c': facts('ProLiant DL380a Gen11', '1.62', 458)})
+    three = render('three')
     assert '3 iLOs, 3 servers ' in three
     # the captions and table heads are upper-cased by CSS: iLO and GiB are in spans that are not
     assert re.search(r'\.card \.cap \{[^}]*text-transform: uppercase', three) and re.search(r'th \{[^}]*text-transform: uppercase', three)
@@ -72,9 +95,8 @@ def test_counts_in_words_and_names_spelled_as_written():
     assert 'Memory (<span class="nc">GiB</span>)' in three and '<th><span class="nc">iLO</span></th>' in three
 
 
-def test_power_is_not_drawn_in_an_alarm_colour():
-    html = render({'a': facts('ProLiant DL360 Gen10 Plus', '3.11', 306),
-                   'b': facts('ProLiant DL380 Gen9', '2.82', 278, power='off')})
+def test_power_is_not_drawn_in_an_alarm_colour(render):
+    html = render('one_off')
     power = panel(html, 'Power draw')
     fills = set(re.findall(r'<rect [^>]*fill="(#[0-9a-f]{6})"', power))
     assert fills == {'#8a96a3'}, fills
@@ -82,10 +104,8 @@ def test_power_is_not_drawn_in_an_alarm_colour():
     assert re.search(r'\.pw-off \{ color: var\(--muted\)', html)  # off is a state, not an error
 
 
-def test_one_server_per_category_is_a_table_not_bars():
-    html = render({'a': facts('ProLiant DL360 Gen10 Plus', '3.11', 306, cores=12),
-                   'b': facts('ProLiant DL380 Gen9', '2.82', 278, cores=10),
-                   'c': facts('ProLiant DL380a Gen11', '1.62', 458, cores=32)})
+def test_one_server_per_category_is_a_table_not_bars(render):
+    html = render('one_per_model')
     models = panel(html, 'Models')
     assert '<svg' not in models and '<table class="mini">' in models
     assert models.count('<tr>') == 3 and 'ProLiant DL380 Gen9' in models
@@ -95,11 +115,10 @@ def test_one_server_per_category_is_a_table_not_bars():
     assert '<svg' in panel(html, 'CPU cores per server') and '<svg' in panel(html, 'Power draw')
 
 
-def test_categories_with_several_servers_keep_their_bars():
-    html = render({'a': facts('ProLiant DL360 Gen10 Plus', '3.11', 306), 'b': facts('ProLiant DL360 Gen10 Plus', '3.11', 310),
-                   'c': facts('ProLiant DL380 Gen9', '2.82', 278)})
+def test_categories_with_several_servers_keep_their_bars(render):
+    html = render('two_of_a_model')
     models = panel(html, 'Models')
     assert '<svg' in models and models.count('<rect') == 2
     # one server alone: no chart of one bar
-    single = render({'a': facts('ProLiant DL360 Gen10 Plus', '3.11', 306)})
+    single = render('one')
     assert '<svg' not in panel(single, 'Power draw') and '306 W' in panel(single, 'Power draw')
