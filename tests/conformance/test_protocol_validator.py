@@ -72,6 +72,8 @@ PROFILES = {
         'REQ_HEADERS_ODATA_VERSION': ILO4_ODATA_VERSION,
         'SEC_PRIV_ONE_ROLE_PRE_USER': ILO4_NO_ROLES,
         'SEC_PRIV_SUPPORT_PREDEFINED_ROLES': ILO4_NO_ROLES,
+        # An account created on iLO 4 (the simulator's AccountService, ilosim/accounts.py) has no RoleId either.
+        'SEC_PRIV_ROLE_ASSIGNED_AT_ACCOUNT_CREATE': ILO4_NO_ROLES,
     }),
 }
 RESULTS = ('PASS', 'WARN', 'FAIL', 'NOT_TESTED')

@@ -1184,7 +1184,7 @@ class Builder:  # pylint: disable=too-many-public-methods
                     ("ReadOnly", ["Login", "ConfigureSelf"], None)):
                 uri = acs + "Roles/%s/" % role
                 roles.append(uri)
-                extra = {"OemPrivileges": oem_privileges} if oem_privileges else {}
+                extra = {"OemPrivileges": list(oem_privileges)} if oem_privileges else {}
                 self.res(uri, "User Role", "Role", rid=role, AssignedPrivileges=privileges, IsPredefined=True, RoleId=role, **extra)
             self.coll(acs + "Roles/", "RoleCollection", "Roles", roles)
         self.res(acct, "User Account", "ManagerAccount", **body)

@@ -371,6 +371,13 @@ _BASE_MESSAGES = {
                               "operation failed.",
                               "Indicates that the credentials associated with the established session do not have sufficient "
                               "privileges for the requested operation."),
+    "AccountModified": ("The account was modified successfully.", "OK", [], "None.",
+                        "Indicates that the account was successfully modified."),
+    "AccountRemoved": ("The account was removed successfully.", "OK", [], "None.",
+                       "Indicates that the account was successfully removed."),
+    "CreateLimitReachedForResource": ("The create operation failed because the resource has reached the limit of possible resources.",
+                                      "Critical", [], "Either delete resources and resubmit the request if the operation failed or do not "
+                                      "resubmit the request.", "Indicates that no more resources can be created on the resource."),
     "ActionNotSupported": ("The action %1 is not supported by the resource.", "Critical", ["string"],
                            "The action supplied cannot be resubmitted to the implementation.  Perhaps the action was invalid, "
                            "the wrong resource was the target or the implementation documentation may be of assistance.",
@@ -404,6 +411,13 @@ _ILO_MESSAGES = {
     "LoginAttemptDelayed": ("The login was not successful, so the service enforces a delay before another login is allowed.",
                             "Warning", [], "Wait for the delay time to expire, and then retry the login.",
                             "The login was not successful, so the service enforces a delay before another login is allowed."),
+    "InvalidPasswordLength": ("A valid password must contain between %1 to %2 characters.", "Warning", ["number", "number"],
+                              "Retry the operation using a corrected password.", "The password length is out of range."),
+    "InvalidPasswordComplexity": ("A valid password must contain three of the following: uppercase, lowercase, numerals, and other.",
+                                  "Warning", [], "Retry the operation using a corrected password.",
+                                  "The password does not meet the complexity requirement."),
+    "UserAlreadyExist": ("The user or login user name already exists.", "Warning", [], "Try a different user or login user name.",
+                         "The user or login user name already exists."),
     "LicenseKeyRequired": ("A license key is required for this operation.", "Warning", [],
                            "Install a license key that enables this feature.",
                            "The operation requires a feature that is not licensed on this management processor."),
