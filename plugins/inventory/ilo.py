@@ -217,12 +217,13 @@ MAX_ROOT_BYTES = 1024 * 1024
 #: Requests in flight per iLO while reading its facts, and their retries (a probe is not retried).
 FACTS_WORKERS = 4
 FACTS_RETRIES = 2
+#: Warnings shown one by one (a fleet-wide problem, such as a wrong password, is then one line more, not thousands).
+MAX_WARNINGS = 10
 #: Bumped when what the cache holds changes shape: an older cache is then not used.
 CACHE_FORMAT = 1
 HOSTNAME_CHOICES = ('fqdn', 'hostname', 'uuid', 'serial', 'address')
 _HOST_NAME = re.compile(r'^[A-Za-z0-9](?:[A-Za-z0-9_.\-]{0,251}[A-Za-z0-9])?$')
 _GROUP_UNSAFE = re.compile(r'[^a-z0-9]+')
-HEALTH = {'ok': 'ok', 'warning': 'warning', 'critical': 'critical'}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -357,7 +358,7 @@ def fingerprint(root):
         'uuid': _text(root.get('UUID'), 64),
         'hostname': _text(manager.get('HostName')),
         'fqdn': _text(manager.get('FQDN')),
-        'health': HEALTH.get((health or '').lower(), health.lower() if health else None),
+        'health': health.lower() if health else None,
         'redfish_version': _text(root.get('RedfishVersion'), 32),
     }
 
@@ -384,10 +385,7 @@ def candidate(record, choice):
     """The name ``choice`` gives ``record`` (a host record of the scan), or None."""
     if choice == 'address':
         return record['name']
-    if choice == 'serial':
-        value = record.get('serial')
-    else:
-        value = record.get(choice)
+    value = record.get(choice)
     value = str(value) if value is not None else None
     return value if valid_host_name(value) else None
 
@@ -397,10 +395,11 @@ def assign_names(records, choices, taken=None):
 
     A name given by the iLO is used only when no other record gives the same name for that choice (two iLOs that
     claim one name both fall through), when it is not the address name of any record and not in ``taken`` (hosts
-    the inventory already has, names given at earlier steps). Deterministic: the same records give the same names whatever order the probes ended in.
+    the inventory already has, names given at earlier steps); names compare without case. Deterministic: the same
+    records give the same names whatever order the probes ended in.
     """
-    taken = set(taken or ())
-    addresses = set(r['name'] for r in records)
+    taken = set(t.lower() for t in taken or ())
+    addresses = set(r['name'].lower() for r in records)
     names = {}
     pending = list(records)
     for choice in list(choices) + ['address']:
@@ -416,8 +415,7 @@ def assign_names(records, choices, taken=None):
             if choice == 'address':
                 names[record['name']] = name
                 continue
-            usable = (name and counts[name.lower()] == 1 and name.lower() not in taken
-                      and name not in addresses)
+            usable = name and counts[name.lower()] == 1 and name.lower() not in taken and name.lower() not in addresses
             if usable:
                 names[record['name']] = name
                 taken.add(name.lower())
@@ -470,10 +468,11 @@ class Scan:
             for thread in threads:
                 while thread.is_alive():
                     thread.join(0.2)
-        except BaseException:
+        except BaseException:  # Ctrl-C, a job cancel: cut what is in flight, let the threads delete their sessions
             self.stop()
+            deadline = time.monotonic() + self.options['timeout'] + 5
             for thread in threads:
-                thread.join(self.options['timeout'] + 5)
+                thread.join(max(0.0, deadline - time.monotonic()))
             raise
         finally:
             self.seconds = time.monotonic() - started
@@ -694,8 +693,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             self.display.vvv('lightsout.ilo.ilo: %s skipped: %s' % (name, reason))
         for name, reason in scan.failed:
             self.display.vvv('lightsout.ilo.ilo: %s failed: %s' % (name, reason))
-        for warning in scan.warnings:
+        for warning in scan.warnings[:MAX_WARNINGS]:
             self.display.warning('lightsout.ilo.ilo: %s' % warning)
+        if len(scan.warnings) > MAX_WARNINGS:
+            self.display.warning('lightsout.ilo.ilo: %d more warnings like these.' % (len(scan.warnings) - MAX_WARNINGS))
         listed = set(t.name for t in scan.targets if t.listed)
         missing = [(n, reason) for n, reason in scan.skipped + scan.failed if n in listed]
         if missing:

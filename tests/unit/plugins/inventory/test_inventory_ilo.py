@@ -208,7 +208,11 @@ def test_bad_options_fail_clearly_before_any_probe(tmp_path, monkeypatch, option
     for name in ('ILO_USERNAME', 'ILO_PASSWORD', 'ILO_CA_PATH', 'ILO_VALIDATE_CERTS'):
         monkeypatch.delenv(name, raising=False)
     probed = []
-    monkeypatch.setattr(inv.Scan, 'run', lambda self: probed.append(self))
+
+    def run(scan):
+        probed.append(scan)
+
+    monkeypatch.setattr(inv.Scan, 'run', run)
     path = write_config(tmp_path / 'bad.ilo.yml', **options)
     with pytest.raises(Exception, match=message):
         run_inventory(path)
@@ -221,3 +225,54 @@ def test_only_ilo_yml_files_are_claimed(tmp_path):
     for name, claimed in (('fleet.ilo.yml', True), ('fleet.ilo.yaml', True), ('fleet.yml', False), ('ilo.yml', False)):
         (tmp_path / name).write_text('plugin: lightsout.ilo.ilo\n', encoding='utf-8')
         assert plugin.verify_file(str(tmp_path / name)) is claimed, name
+
+
+# ------------------------------------------------------------------ populate (the scan replaced by records)
+
+def fake_record(name, **values):
+    found = {'generation': 5, 'manager_type': 'iLO 5', 'firmware': '2.78', 'model': 'ProLiant DL380 Gen10', 'uuid': None,
+             'hostname': None, 'fqdn': None, 'health': 'ok', 'redfish_version': '1.6.0'}
+    found.update({'name': name, 'url': 'https://%s:443' % name, 'address': name, 'port': 443, 'ansible_host': name,
+                  'serial': None, 'server_health': None, 'power_state': None, 'facts': None, 'facts_error': None})
+    found.update(values)
+    return found
+
+
+def populate(tmp_path, monkeypatch, records, inventory=None, **options):
+    monkeypatch.setattr(inv.InventoryModule, '_scan', lambda self, settings: {'hosts': records})
+    path = write_config(tmp_path / 'fake.ilo.yml', hosts=[r['name'] for r in records], **options)
+    return run_inventory(path, inventory=inventory)[0]
+
+
+def test_a_name_another_source_has_is_not_taken(tmp_path, monkeypatch):
+    from ansible.inventory.data import InventoryData  # pylint: disable=import-outside-toplevel
+    inventory = InventoryData()
+    inventory.add_host('db01-ilo.example.net')  # from a static inventory read before this source
+    records = [fake_record('10.0.0.1', fqdn='db01-ilo.example.net', hostname='ILOA'), fake_record('10.0.0.2', fqdn='web01-ilo.example.net')]
+    inventory = populate(tmp_path, monkeypatch, records, inventory=inventory)
+    assert sorted(inventory.hosts) == ['ILOA', 'db01-ilo.example.net', 'web01-ilo.example.net']
+    assert not [k for k in inventory.get_host('db01-ilo.example.net').vars if k.startswith(('ilo_', 'ansible_'))], 'left alone'
+    assert inventory.get_host('ILOA').vars['ansible_host'] == '10.0.0.1'
+
+
+def test_compose_and_groups_are_strict_only_when_asked(tmp_path, monkeypatch):
+    records = [fake_record('10.0.0.1', generation=5, firmware='2.78'), fake_record('10.0.0.2', generation=6, firmware='1.66')]
+    groups = {'ilo5_below_2_90': "ilo_generation == 5 and ilo_firmware is version('2.90', '<')", 'broken': 'no_such_var > 1'}
+    inventory = populate(tmp_path, monkeypatch, records, groups=groups, compose={'bad': 'no_such_var + 1'}, default_groups=False)
+    assert [h.name for h in inventory.groups['ilo5_below_2_90'].get_hosts()] == ['10.0.0.1']
+    assert 'ilo' not in inventory.groups and 'ilo5' not in inventory.groups
+    assert 'bad' not in inventory.get_host('10.0.0.1').vars
+    with pytest.raises(Exception, match='no_such_var'):
+        populate(tmp_path, monkeypatch, records, compose={'bad': 'no_such_var + 1'}, strict=True)
+
+
+def test_the_docs_page_lists_every_option():
+    """docs/inventory.md's option table names exactly the plugin's own options (the fragments' are linked)."""
+    import yaml  # pylint: disable=import-outside-toplevel
+    from ilotest import ROOT  # pylint: disable=import-outside-toplevel,import-error
+    options = set(yaml.safe_load(inv.DOCUMENTATION)['options'])
+    with open(os.path.join(ROOT, 'docs', 'inventory.md'), encoding='utf-8') as handle:
+        text = handle.read()
+    table = text.split('## Options', 1)[1].split('\n## ', 1)[0]
+    listed = set(re.findall(r'^\| `([a-z_]+)` \|', table, re.M))
+    assert listed == options
