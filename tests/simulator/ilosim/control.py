@@ -4,6 +4,7 @@
 
 import json
 
+from ilosim import events as sim_events
 from ilosim.base import JSON_TYPE, Response, norm
 
 
@@ -52,6 +53,13 @@ def handle(ilo, method, path, data):
                 return _reply(200, ilo.get_config())
             if method == "POST":
                 return _reply(200, ilo.set_config(payload))
+        if key == "/_sim/events":
+            if method == "POST":
+                with ilo.lock:
+                    return _reply(201, sim_events.inject(ilo, payload))
+            if method == "GET":
+                with ilo.lock:
+                    return _reply(200, {"deliveries": list(ilo.deliveries)})
         if key == "/_sim/state" and method == "GET":
             return _reply(200, ilo.state())
         if key == "/_sim/state" and method == "POST":

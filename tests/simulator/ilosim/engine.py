@@ -90,10 +90,12 @@ class Ilo(Firmware, Routing, Resources, Sessions, Faults, Power, Settings, Repli
         self._start_systems()
         self.clear_requests()
         self.subscription_seq = 0
+        self.deliveries = []  # event deliveries tried (ilosim/events.py)
         self.manager_down_until = self.manager_ready_at = 0.0
         self.manager_resets = []
         self._start_firmware()
         self.media_connects = {}
+        self.boot_log = {}
         self._apply_timing()
 
     def _apply_timing(self):

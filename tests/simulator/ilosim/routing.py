@@ -7,6 +7,7 @@ import json
 from urllib.parse import parse_qs, urlsplit
 
 from ilosim import accounts
+from ilosim import events as sim_events
 from ilosim import logs as sim_logs
 from ilosim import virtual_media
 from ilosim.base import BASE_HEADERS, BODY_METHODS, HttpError, Response, key_of, norm, rest_to_redfish
@@ -115,6 +116,7 @@ class Routing:
             raise self.error(400, "PropertyMissing", args=["Destination"], related=["#/Destination"])
         if payload.get("Protocol", "Redfish") != "Redfish":
             raise self.error(400, "PropertyValueNotInList", args=[str(payload["Protocol"]), "Protocol"], related=["#/Protocol"])
+        sim_events.check_subscription(self, payload)
         self.subscription_seq += 1
         coll = self.mutable(key)
         uri = self.uri(key).rstrip("/") + "/%d/" % self.subscription_seq
@@ -147,6 +149,8 @@ class Routing:
         if answer is not None:
             return answer
         answer = sim_logs.action(self, owner, name, payload)
+        if answer is None:
+            answer = sim_events.action(self, owner, name, payload)
         if answer is not None:
             return answer
         # An action the tree advertises but the simulator does not carry out: never a silent 200, so that
