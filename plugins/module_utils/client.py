@@ -538,11 +538,14 @@ class RedfishClient:
         return self.request('DELETE', uri, **kwargs)
 
     def request(self, method, uri, body=None, headers=None, if_match=None, params=None,
-                authenticate=True, relogin=True, idempotent=False):
+                authenticate=True, relogin=True, idempotent=False, data=None, deadline=None):
         """Send one logical request (with its bounded retries and redirects); return a Response.
 
         ``idempotent``: the caller knows repeating this request is harmless (deleting a
-        session), so it is retried like a GET. The whole exchange ends by ``timeout``.
+        session), so it is retried like a GET. The whole exchange ends by ``timeout``, or by
+        ``deadline`` seconds when given (an upload sized to its file). ``data``: a file-like
+        body with a length (``len``) sent as it is read (an upload streamed from disk; the
+        caller sets its Content-Type and ``retries`` to 0, a stream cannot be sent twice).
         Raises an IloError subclass for anything but a 2xx answer.
         """
         method = method.upper()
@@ -558,7 +561,7 @@ class RedfishClient:
             self.forget()
         if self.aborted and not (method == 'DELETE' and uri == self.session_uri):
             raise IloError('%s %s: not sent, the task is being stopped.' % (method, uri), method=method, uri=uri)
-        guard = _Deadline(self.deadline)
+        guard = _Deadline(float(deadline) if deadline else self.deadline)
         with self._lock:
             self._active.add(guard)
         attempt = 0
@@ -567,7 +570,7 @@ class RedfishClient:
             while True:
                 token = self.token if authenticate else None
                 try:
-                    response = self._send(method, uri, url, body, extra, params, authenticate, token, guard)
+                    response = self._send(method, uri, url, body, extra, params, authenticate, token, guard, data)
                 except _RetryableError as exc:
                     if (retry_safe or exc.before_send) and attempt < self.retries and \
                             self._pause(self._delay(attempt, None), guard):
@@ -652,7 +655,7 @@ class RedfishClient:
         with self._lock:
             self.stats[method] = self.stats.get(method, 0) + 1
 
-    def _send(self, method, uri, url, body, headers, params, authenticate, token, guard):
+    def _send(self, method, uri, url, body, headers, params, authenticate, token, guard, data=None):
         """One HTTP exchange plus redirects, each hop kept on the same origin with the same method."""
         for _hop in range(MAX_REDIRECTS + 1):
             self._count(method)
@@ -663,6 +666,8 @@ class RedfishClient:
                       'timeout': (min(self.timeout[0], remaining), min(self.timeout[1], remaining))}
             if body is not None:
                 kwargs['json'] = body
+            elif data is not None:
+                kwargs['data'] = data
             if not authenticate:
                 kwargs['auth'] = _NoAuth()
             elif token:
