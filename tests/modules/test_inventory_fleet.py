@@ -241,6 +241,11 @@ def test_cache_hit_sends_nothing_and_holds_no_secret(simulators, tmp_path, monke
     assert len(tokens) == 3 and all(len(t) >= 16 for t in tokens)
     assert PASSWORD not in text and USER not in text and not any(t in text for t in tokens)
     assert 'serial_number' in text  # the facts are cached
+    # past cache_timeout the cache is not used
+    os.utime(files[0], (time.time() - 601, time.time() - 601))
+    run_inventory(path)
+    assert total_requests(fleet) > sent
+    sent = total_requests(fleet)
     # refresh (cache=False: what --flush-cache does) reads again; other facts are a miss, not stale data
     run_inventory(path, cache=False)
     assert total_requests(fleet) > sent
