@@ -16,11 +16,13 @@ reads. The :class:`Limiter` finds out which one it is talking to, per host and p
 - after a window of requests that ran at the current limit it takes the median of their
   latencies relative to the reference. Grown with concurrency (``SHRINK_ABOVE`` times or more)
   -> down in proportion, at once. Flat (at most ``GROW_BELOW`` times) -> double, but above one
-  request only if a request overtook one sent earlier (finished first): proof that the BMC
-  serves requests at the same time. A serial BMC answers in order, so it never gets more than
-  two requests in flight, however its latencies happen to fall. Without a reference yet,
-  overtaking alone lets it grow;
-- once the BMC was seen serving two at once, latency alone never brings it below two;
+  request only if requests overtook ones sent earlier (finished first) ``OVERTAKES`` times since
+  the last decision: proof that the BMC serves requests at the same time. A serial BMC answers
+  in order, so it never gets more than two requests in flight, however its latencies happen to
+  fall; one overtaking alone is not proof, since a controller short of CPU can send a request
+  later than it took its turn at the gate. Without a reference yet, overtaking alone lets it grow;
+- once the BMC was seen serving two at once (``OVERTAKES`` overtakings), latency alone never
+  brings it below two;
 - a request that timed out or whose connection broke halves the limit at once;
 - after queueing was seen at a limit, it is probed again only after ``PROBE_AFTER`` windows
   (twice as long after each probe that queued again).
@@ -54,6 +56,7 @@ CONFIRM = 1
 GROWTH = 2.0
 PROBE_AFTER = 6
 OVERTAKE_MARGIN = 0.25
+OVERTAKES = 2
 
 _ATTRIBUTE = '_lightsout_reads_limiter'
 _CREATE_LOCK = threading.Lock()
@@ -93,6 +96,7 @@ class Limiter:
         self._solo = {}
         self._window = []
         self.parallel = False
+        self._overtakes = 0
         self._flat = 0
         self._overtaken = 0
         self._ceiling = None
@@ -147,7 +151,8 @@ class Limiter:
             self._decide('failure', self.limit // 2)
             return
         if overtook:
-            self.parallel = True
+            self._overtakes += 1
+            self.parallel = self._overtakes >= OVERTAKES
         if load <= 1:
             self._solo[kind] = (self._solo.get(kind, []) + [latency])[-REFERENCE_SAMPLES:]
         if load < self.limit:
@@ -178,8 +183,8 @@ class Limiter:
             self._flat += 1
             if self._flat < CONFIRM:
                 return
-            if self.limit >= 2 and not self._overtaken:
-                return  # flat, but nothing ever overtook: a BMC serving one request at a time looks like that
+            if self.limit >= 2 and self._overtaken < OVERTAKES:
+                return  # flat, but nothing (or once) overtook: a BMC serving one request at a time looks like that
             target = max(self.limit + 1, int(self.limit * GROWTH))
             probing = False
             if self._ceiling is not None:

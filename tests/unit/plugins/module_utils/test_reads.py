@@ -85,7 +85,11 @@ def test_grows_after_a_flat_window_with_overtaking_only():
     for _index in range(3):
         limiter.observe(0.3, 2)
     limiter.observe(0.3, 2, overtook=True)
-    assert limiter.limit == 4  # doubles
+    assert limiter.limit == 2  # one overtaking is not proof: a client short of CPU can send late
+    for _index in range(3):
+        limiter.observe(0.3, 2)
+    limiter.observe(0.3, 2, overtook=True)
+    assert limiter.limit == 4  # doubles on the second
     assert limiter.decisions == [('flat', 2, 4)]
     for _index in range(4):
         limiter.observe(0.3, 4, overtook=True)
@@ -131,8 +135,9 @@ def test_without_a_reference_only_overtaking_grows_it():
     for _index in range(8):
         limiter.observe(0.5, 2)
     assert limiter.limit == 2 and limiter.decisions == []
-    for _index in range(3):
+    for _index in range(2):
         limiter.observe(0.5, 2)
+    limiter.observe(0.5, 2, overtook=True)
     limiter.observe(0.5, 2, overtook=True)
     assert limiter.limit == 4 and limiter.decisions == [('overtaken', 2, 4)]
 
@@ -158,8 +163,10 @@ def test_latency_never_brings_a_bmc_that_served_two_at_once_below_two():
     limiter = Limiter(cap=8)
     for _index in range(3):
         limiter.observe(0.1, 1)
-    for _index in range(3):
+    for _index in range(2):
         limiter.observe(0.5, 2)
+    limiter.observe(0.5, 2, overtook=True)
+    assert not limiter.parallel  # once is not proof
     limiter.observe(0.5, 2, overtook=True)
     assert limiter.parallel and limiter.limit == 2 and limiter.decisions == []
     limiter.observe(9.0, 2, failed=True)
