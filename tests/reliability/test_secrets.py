@@ -94,6 +94,7 @@ def test_every_module_at_vvvv(secret_sim, tmp_path):
     parsed = json.loads(results)
     assert parsed['fail_power']['failed'] and parsed['fail_bios']['failed'] and parsed['fail_login']['failed']
     assert parsed['bios_session']['changed'] and 'diff' in parsed['bios_session']
+    assert [r['action'] for r in parsed['user']['results']] == ['created', 'updated'] and 'diff' in parsed['user']['results'][1]
     secrets = secrets_of(tokens)
     places = {'stdout': result.stdout, 'stderr': result.stderr, 'log file': (tmp_path / 'ansible.log').read_text(),
               'registered results': results}
