@@ -465,7 +465,8 @@ class MultipartFile:
         self.len = sum(len(h) + (os.path.getsize(p) + 2 if p else 0) for h, p in self._parts) + len(self._tail)
         self.sent = 0
         self._chunks = self._generate()
-        self._buffer = b''
+        self._chunk = b''
+        self._pos = 0
 
     def _head(self, name, filename, content_type):
         text = '--%s\r\nContent-Disposition: form-data; name="%s"' % (self.boundary, name)
@@ -496,14 +497,23 @@ class MultipartFile:
         yield self._tail
 
     def read(self, size=-1):
+        """Up to ``size`` bytes of the form (the whole next block when ``size`` is negative); b'' at the end."""
         if size is None or size < 0:
             size = 256 * 1024
-        while len(self._buffer) < size:
-            chunk = next(self._chunks, None)
-            if chunk is None:
-                break
-            self._buffer += chunk
-        found, self._buffer = self._buffer[:size], self._buffer[size:]
+        pieces = []
+        need = size
+        while need > 0:
+            if self._pos >= len(self._chunk):
+                self._chunk = next(self._chunks, None)
+                self._pos = 0
+                if self._chunk is None:
+                    self._chunk = b''
+                    break
+            piece = self._chunk[self._pos:self._pos + need]
+            self._pos += len(piece)
+            need -= len(piece)
+            pieces.append(piece)
+        found = pieces[0] if len(pieces) == 1 else b''.join(pieces)
         self.sent += len(found)
         return found
 
