@@ -312,21 +312,29 @@ class IloUserModule(IloModule):
         p = self.params
         body = accounts.create_body(p['name'], desired, password)
         changes = dict(desired, password=HIDDEN)
-        predicted = {'id': None, 'uri': None, 'name': p['name'], 'display_name': desired.get('display_name'),
-                     'role': desired.get('role') or derived_role(desired.get('privileges') or [], accounts.roles()), 'privileges': desired.get('privileges'),
-                     'enabled': desired.get('enabled'), 'locked': None, 'service_account': None}
-        user = predicted
+        shows_enabled = any('Enabled' in item for _uri, item in accounts.accounts())
+        user = {'id': None, 'uri': None, 'name': p['name'], 'display_name': desired.get('display_name'),
+                'role': desired.get('role') or derived_role(desired.get('privileges') or [], accounts.roles()),
+                'privileges': desired.get('privileges'), 'enabled': desired.get('enabled', True if shows_enabled else None),
+                'locked': None, 'service_account': None}
         if not self.check_mode:
             try:
                 response = self.client.post(accounts.collection, body)
             except IloHTTPError as exc:
                 raise write_error(self.service.describe(exc), 'create', p['name'], password) or exc
             self.result['messages'] = unique_messages(response.messages)
-            created = accounts.find(p['name']) if accounts.accounts(fresh=True) is not None else None
+            # The new account: where the reply's Location says (through the client's same-origin check), else found again.
+            location = response.headers.get('Location') if response.headers is not None else None
+            created = None
+            if location:
+                created = self.client.get(self.client.local_path(location, "the creation reply's Location"), fresh=True).json
+            if not isinstance(created, dict) or not same_name(created.get('UserName'), p['name']):
+                found = accounts.find(p['name']) if accounts.accounts(fresh=True) is not None else None
+                created = found[1] if found else None
             if created is None:
                 raise IloError('iLO answered the creation of account %s with HTTP %s, but the account is not in %s.' % (
                     p['name'], response.status, accounts.collection), method='POST', uri=accounts.collection)
-            user = view(created[1], None if accounts.has_roles else accounts.roles())
+            user = view(created, None if accounts.has_roles else accounts.roles())
         self.result.update(changed=True, action='created', changes=changes, user=user)
         after = dict(self._shown(user), state='present', password=HIDDEN)
         self._diff({'state': 'absent'}, after)
