@@ -17,6 +17,7 @@ Wired into the engine by :func:`check_patch` (settings.py, before the generic PA
 """
 
 from ilosim import writable
+from ilosim.virtual_media import owns as owns_media
 from ilosim.base import HttpError, dig, key_of, link_of
 
 
@@ -34,9 +35,18 @@ def check_patch(ilo, key, payload):
 
 
 def on_server_boot(ilo, state):
-    """The server boots: a one-time override is used and cleared."""
+    """The server boots: a one-time override is used and cleared. ``ilo.boot_log[system id]`` records what each boot
+    used: the override target (``Cd`` with the image the virtual CD holds: ``Cd http://...``) or ``BootOrder``."""
     body = ilo.body(state.info.key)
     boot = (body or {}).get("Boot")
+    used = "BootOrder"
+    if isinstance(boot, dict) and boot.get("BootSourceOverrideEnabled") in ("Once", "Continuous"):
+        used = boot.get("BootSourceOverrideTarget") or "None"
+        if used == "Cd":
+            images = [ilo.body(k).get("Image") for k in ilo.tree.bodies if "virtualmedia/" in k and owns_media(ilo, k)
+                      and "CD" in (ilo.body(k).get("MediaTypes") or [])]
+            used = " ".join(["Cd"] + [i for i in images if i])
+    ilo.boot_log.setdefault(state.info.id, []).append(used)
     if isinstance(boot, dict) and boot.get("BootSourceOverrideEnabled") == "Once":
         target = ilo.mutable(state.info.key)["Boot"]
         target["BootSourceOverrideEnabled"] = "Disabled"
