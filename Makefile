@@ -52,6 +52,8 @@ BENCH_BMC_RUNS ?= $(BENCH_RUNS)
 BENCH_BMC_SCALE ?= 0.25
 BENCH_MOCKUP ?=
 BENCH_OUTPUT ?= docs/performance.md
+BENCH_INVENTORY_COUNT ?= 1000
+BENCH_INVENTORY_PLAY_HOSTS ?=
 
 # Extra pytest arguments, e.g. make test PYTEST_ARGS='-k power -x'
 PYTEST_ARGS ?=
@@ -66,7 +68,7 @@ TEST_ENV = ILO_TEST_COLLECTIONS=$(COLLECTIONS) ILO_TEST_VENV_MIN=$(abspath $(VEN
 	ILO_TEST_VENV_RFPV=$(abspath $(BUILD)/venv-rfpv) ILO_TEST_VENV_ILOREST=$(abspath $(BUILD)/venv-ilorest) \
 	ILO_TEST_VENV_DOCS=$(abspath $(DOCS_VENV)) ILO_TEST_VENV_EE=$(abspath $(EE_VENV))
 
-.PHONY: help venv venvs peers collection demo test units modules playbooks sanity conformance simulator bench lint build clean
+.PHONY: help venv venvs peers collection demo test units modules playbooks sanity conformance simulator bench bench-inventory lint build clean
 
 help:
 	@echo "make demo        run the example playbooks against simulated iLO 4, 5 and 6 (no hardware)"
@@ -77,6 +79,7 @@ help:
 	@echo "make sanity      ansible-test sanity on both ansible-core versions, pylint on both (make test: pylint on the highest)"
 	@echo "make conformance DMTF redfish-protocol-validator and HPE python-ilorest-library against the simulator"
 	@echo "make bench       benchmarks vs community.general on the simulator, writes docs/performance.md (BENCH_LATENCY_MS BENCH_RUNS BENCH_HOSTS ...)"
+	@echo "make bench-inventory  the inventory plugin on BENCH_INVENTORY_COUNT iLOs vs the per-host ilo_facts play (BENCH_INVENTORY_PLAY_HOSTS)"
 	@echo "make build       build the collection tarball with ansible-galaxy"
 	@echo "make clean       remove .build, venvs and test output"
 
@@ -177,6 +180,11 @@ bench: $(VENV)/.stamp
 	$(TEST_ENV) $(VENV)/bin/python tests/bench/run_bench.py --latency-ms $(BENCH_LATENCY_MS) --runs $(BENCH_RUNS) \
 		--fleet-runs $(BENCH_FLEET_RUNS) --hosts $(BENCH_HOSTS) --forks $(BENCH_FORKS) --scenarios $(BENCH_SCENARIOS) \
 		--bmc-runs $(BENCH_BMC_RUNS) --bmc-scale $(BENCH_BMC_SCALE) --output $(BENCH_OUTPUT) $(if $(BENCH_MOCKUP),--mockup $(BENCH_MOCKUP))
+
+# The inventory plugin on BENCH_INVENTORY_COUNT simulated iLOs: fingerprint, facts: min, and the per-host ilo_facts play
+bench-inventory: $(VENV)/.stamp
+	$(VENV)/bin/python tests/bench/bench_inventory.py --count $(BENCH_INVENTORY_COUNT) --latency-ms $(BENCH_LATENCY_MS) \
+		--forks $(BENCH_FORKS) $(if $(BENCH_INVENTORY_PLAY_HOSTS),--play-hosts $(BENCH_INVENTORY_PLAY_HOSTS))
 
 # The ansible-galaxy on PATH (the user's, after the install step of the docs), else the docs venv's
 GALAXY_ON_PATH := $(shell command -v ansible-galaxy 2>/dev/null)
