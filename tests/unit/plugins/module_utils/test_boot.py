@@ -85,3 +85,15 @@ def test_boot_order_hpe_object_and_standard_boot_order():
     assert standard.desired(['Red Hat*'], errors) == {'order': ['Boot001A', 'Boot000E']} and not errors
     assert hpe_boot_link({'Oem': {'Hpe': {'Links': {'Boot': {'@odata.id': '/b/'}}}}}) == '/b/'
     assert hpe_boot_link({'links': {'Boot': {'href': '/rest/v1/systems/1/bios/Boot'}}}) == '/rest/v1/systems/1/bios/Boot'
+
+
+def test_http_boot_uri_and_listed_modes_where_the_service_has_them():
+    body = {'Boot': {'BootSourceOverrideTarget': 'None', 'BootSourceOverrideEnabled': 'Disabled', 'HttpBootUri': None,
+                     'BootSourceOverrideMode': 'UEFI', 'BootSourceOverrideMode@Redfish.AllowableValues': ['UEFI'],
+                     'BootSourceOverrideTarget@Redfish.AllowableValues': ['None', 'Pxe', 'UefiHttp']}, 'Oem': {'Hpe': {}}}
+    errors = []
+    wanted = override(body).desired(None, None, None, None, 'https://boot.example.com/grubx64.efi', errors)
+    assert wanted == {'target': 'UefiHttp', 'enabled': 'once', 'http_boot_uri': 'https://boot.example.com/grubx64.efi'} and not errors
+    assert override(body).body_for(wanted)['Boot']['HttpBootUri'] == 'https://boot.example.com/grubx64.efi'
+    override(body).desired('Pxe', None, 'Legacy', None, 'tftp://x/boot.efi', errors)
+    assert len(errors) == 2 and 'not offered by this system (UEFI)' in errors[0] and 'not an http:// or https:// URL' in errors[1]
