@@ -348,10 +348,12 @@ class Plan:
     """What applying a package would do: ``items`` (per inventory item {id, name, location, from, to, action}),
     ``action`` (``none``, ``update``, ``downgrade``), ``errors`` (refusals, sentences)."""
 
-    def __init__(self, package, items, errors):
+    def __init__(self, package, items, errors, not_applicable=False):
         self.package = package
         self.items = items
         self.errors = errors
+        #: No inventory item matches the package (another model's package): the module fails, or skips it.
+        self.not_applicable = not_applicable
 
     @property
     def action(self):
@@ -407,7 +409,8 @@ def plan(package, inventory, components=None, allow_downgrade=False):
                 ', '.join(repr(m) for m in missing), ', '.join(sorted(set(repr(i.name) for i in inventory.items)))))
     else:
         matched = [inventory.ilo] if inventory.ilo is not None else []
-    if not matched and not errors:
+    not_applicable = not matched and not errors
+    if not_applicable:
         what = 'targets %s' % ', '.join(package.targets) if package.targets else 'is taken as iLO firmware'
         errors.append('%s %s, but no item of the firmware inventory matches%s; it is not for this server.' % (
             package.name, what, ' the components given (%s)' % ', '.join(wanted) if wanted else ''))
@@ -442,7 +445,7 @@ def plan(package, inventory, components=None, allow_downgrade=False):
     elif (downgrades or unknown) and allow_downgrade and inventory.downgrade_policy in ('NoDowngrade',):
         errors.append('allow_downgrade is true, but the iLO refuses downgrades (UpdateService Oem.Hpe.DowngradePolicy is '
                       '%s): %s was not sent.' % (inventory.downgrade_policy, package.name))
-    return Plan(package, items, errors)
+    return Plan(package, items, errors, not_applicable)
 
 
 # ---------------------------------------------------------------------------------- upload

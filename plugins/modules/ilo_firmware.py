@@ -89,6 +89,14 @@ options:
       - Seconds to wait for the update, and again for the iLO's reset after an iLO firmware flash.
     type: int
     default: 1200
+  if_not_applicable:
+    description:
+      - What to do when no item of the firmware inventory matches the package (a package for another model or component).
+      - V(fail) fails before anything is sent. V(skip) returns without a change, RV(action=not_applicable) and the reason in
+        C(msg), for a list of packages across a fleet of mixed models (the role C(lightsout.ilo.firmware_baseline) does).
+    type: str
+    choices: [fail, skip]
+    default: fail
   system_id:
     description:
       - Accepted and ignored, so that one C(module_defaults) block for C(group/lightsout.ilo.ilo) can name the system for every
@@ -161,7 +169,8 @@ components:
   elements: dict
   sample: [{id: "1", name: iLO 5, location: System Board, from: "3.11 Feb 25 2025", to: "3.12", action: update}]
 action:
-  description: V(none) (already at the version or already queued), V(update) or V(downgrade).
+  description: V(none) (already at the version or already queued), V(update), V(downgrade), or V(not_applicable) (with
+    O(if_not_applicable=skip)).
   returned: success
   type: str
 ilo_reset:
@@ -241,6 +250,7 @@ class IloFirmwareModule(IloModule):
         stage_only=dict(type='bool', default=False),
         wait=dict(type='bool', default=True),
         wait_timeout=dict(type='int', default=1200),
+        if_not_applicable=dict(type='str', choices=['fail', 'skip'], default='fail'),
         system_id=dict(type='str'),
     )
     module_kwargs = dict(required_one_of=[('image_url', 'image_path')])
@@ -253,6 +263,10 @@ class IloFirmwareModule(IloModule):
         inventory = Inventory(self.service).read()
         found = plan(package, inventory, p['components'], p['allow_downgrade'])
         self.result['components'] = found.to_dict()
+        if found.not_applicable and p['if_not_applicable'] == 'skip':
+            self.result['action'] = 'not_applicable'
+            self.result['msg'] = found.errors[0]
+            return
         if found.errors:
             self.result['validation_errors'] = found.errors
             raise IloValidationError(' '.join(found.errors) + ('' if len(found.errors) == 1 else ' Nothing was sent.'))

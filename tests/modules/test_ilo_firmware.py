@@ -232,6 +232,9 @@ def test_bad_packages_fail_before_anything_is_sent(simulators, tmp_path):
         assert_clear_failure(result)
         assert words in result['msg'], (extra, result['msg'])
     assert writes(fleet, exclude_sessions=True) == 0 and fleet.ilos[0].fw_log()['bytes_uploaded'] == 0
+    skipped = run_module('ilo_firmware', connection(fleet, image_path=foreign, if_not_applicable='skip'))
+    assert not skipped['failed'] and not skipped['changed'] and skipped['action'] == 'not_applicable', skipped
+    assert 'not for this server' in skipped['msg'] and writes(fleet, exclude_sessions=True) == 0
 
 
 def test_bare_ilo_image_with_version_is_flashed(simulators, tmp_path):
