@@ -65,6 +65,12 @@ options:
     type: str
     choices: [present, absent]
     default: present
+  system_id:
+    description:
+      - Accepted and ignored. Subscriptions belong to the iLO's EventService, not to one of its systems; the option exists
+        so that one C(module_defaults) block for C(group/lightsout.ilo.ilo) can name the system for every module of the
+        group, this one included.
+    type: str
 notes:
   - Check mode is supported (GETs only); diff mode shows the subscription before and after.
   - iLO delivers events over HTTPS and verifies the receiver's certificate against the CA certificates imported into
@@ -169,6 +175,7 @@ class IloEventSubscriptionModule(IloModule):
         message_ids=dict(type='list', elements='str'),
         context=dict(type='str'),
         state=dict(type='str', choices=['present', 'absent'], default='present'),
+        system_id=dict(type='str'),  # accepted for module_defaults of the action group, not used
     )
 
     def run(self):
