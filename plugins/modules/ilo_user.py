@@ -95,6 +95,11 @@ options:
       - V(false) unlocks an account that the service locked (C(Locked)), on services whose accounts show C(Locked) (iLO
         does not). V(true) is refused - a service locks an account itself.
     type: bool
+  system_id:
+    description:
+      - Accepted and ignored. Accounts belong to the iLO, not to one of its systems; the option exists so that one
+        C(module_defaults) block for C(group/lightsout.ilo.ilo) can name the system for every module of the group.
+    type: str
 attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.
@@ -227,6 +232,7 @@ class IloUserModule(IloModule):
         privileges=dict(type='list', elements='str'),
         enabled=dict(type='bool'),
         locked=dict(type='bool'),
+        system_id=dict(type='str'),  # accepted for module_defaults of the action group, not used
     )
 
     def run(self):
