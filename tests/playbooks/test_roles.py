@@ -109,10 +109,12 @@ POWER_PLAYBOOK = '''---
         boot_from_iso_url: http://repo.example.com/iso/installer.iso
         boot_from_iso_throttle: 2
         boot_from_iso_wait_timeout: 60
-    - name: Boot from the ISO
+    - name: Boot from the ISO, then wait for a condition of our own
       ansible.builtin.include_role:
         name: lightsout.ilo.boot_from_iso
-      vars: *iso
+      vars:
+        <<: *iso
+        boot_from_iso_wait_tasks: "{{ playbook_dir }}/installer_up.yml"
   post_tasks:
     - name: Log out
       lightsout.ilo.ilo_session:
@@ -137,6 +139,17 @@ POWER_PLAYBOOK = '''---
           - image_path: "{{ firmware_test_rom_package }}"
         firmware_baseline_batch: 2
         firmware_baseline_wait_timeout: 120
+'''
+
+# boot_from_iso_wait_tasks: the user's own condition after the restart (here: the facts show POST finished)
+INSTALLER_UP = '''---
+- name: Wait until the facts show the server out of POST
+  lightsout.ilo.ilo_facts:
+    gather_subset: [min]
+  register: installer_up
+  until: installer_up.ansible_facts.ilo.systems[0].system.post_state == 'finished_post'
+  retries: 5
+  delay: 1
 '''
 
 
@@ -210,6 +223,7 @@ def test_power_state_off_then_on(fleet, firmware_fleet, tmp_path):
     hosts, ca_path = fleet
     playbook = tmp_path / 'power.yml'
     playbook.write_text(POWER_PLAYBOOK)
+    (tmp_path / 'installer_up.yml').write_text(INSTALLER_UP)
     leaver = hosts['gen10p-b']
     answer = leaver[1].handle('POST', '/redfish/v1/AccountService/Accounts/', {'Authorization': 'Basic ' + base64.b64encode(
         b'Administrator:password').decode()}, json.dumps({'UserName': 'leaver', 'Password': 'Leaver-Passw0rd'}).encode())
@@ -240,7 +254,8 @@ def test_power_state_off_then_on(fleet, firmware_fleet, tmp_path):
     assert {name: system(host[1])['resets'] for name, host in hosts.items()} == dict.fromkeys(hosts, ['ForceOff', 'On', 'ForceRestart'])
     iso = 'http://repo.example.com/iso/installer.iso'
     assert output.count('would insert installer.iso on 2, one-time boot Cd, would restart, would eject, override would be off') == 4
-    assert output.count('inserted installer.iso on 2, one-time boot Cd, restarted, FinishedPost, ejected, override off') == 4, output[-4000:]
+    assert output.count('inserted installer.iso on 2, one-time boot Cd, restarted, FinishedPost, ejected, override off, '
+                        'waited for installer_up.yml') == 4, output[-4000:]
     for name, host in hosts.items():
         assert host[1].boot_log['1'] == ['BootOrder', 'Cd ' + iso], name
         cd = host[1].body('/redfish/v1/managers/1/virtualmedia/2')

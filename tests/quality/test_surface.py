@@ -25,7 +25,7 @@ import collection_copy  # noqa: E402  pylint: disable=wrong-import-position,impo
 import gen_module_docs  # noqa: E402  pylint: disable=wrong-import-position,import-error
 
 BIN = os.path.dirname(sys.executable)
-ROLES = ('accounts', 'bios_baseline', 'boot_from_iso', 'inventory_report', 'power_state')
+ROLES = ('accounts', 'bios_baseline', 'boot_from_iso', 'firmware_baseline', 'inventory_report', 'power_state')
 MODULES = ('ilo_bios_settings', 'ilo_boot', 'ilo_event_subscription', 'ilo_facts', 'ilo_firmware', 'ilo_logs', 'ilo_manager', 'ilo_power', 'ilo_session', 'ilo_user', 'ilo_virtual_media')
 
 
