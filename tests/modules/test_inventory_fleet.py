@@ -27,12 +27,17 @@ import pytest
 import requests
 
 from ilotest import ILO5_MOCKUP, ILO6_MOCKUP, ILO7_MOCKUP, SHARED, ansible_env, fresh, open_sessions, require_shared  # pylint: disable=import-error
-from invkit import groups_of, hostvars, plugin_module, run_inventory, write_config  # pylint: disable=import-error
-
-from ansible.utils.display import Display
+from invkit import controller_side, groups_of, hostvars, plugin_module, run_inventory, write_config  # pylint: disable=import-error
 
 USER, PASSWORD = 'Administrator', 'password'
 DMTF = os.path.join(SHARED, 'redfish-mockups', 'dmtf-public-rackmount1')
+
+
+@pytest.fixture(autouse=True)
+def _as_controller():
+    """The plugin runs as ansible-core's controller; the module tests sharing this worker do not (invkit.controller_side)."""
+    with controller_side():
+        yield
 
 
 def netloc(url):
@@ -112,6 +117,7 @@ def web_servers(simulators, tmp_path):
 
 @pytest.fixture
 def verbose(monkeypatch):
+    from ansible.utils.display import Display  # pylint: disable=import-outside-toplevel
     display = Display()
     monkeypatch.setattr(display, 'verbosity', 3)
     return display

@@ -3,6 +3,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Run the ``lightsout.ilo.ilo`` inventory plugin in this process (tests/unit, tests/modules).
 
+Test modules that use it wrap every test in :func:`controller_side` (an autouse fixture), see below.
+
 The plugin is imported from the collection under test (ilotest puts it on sys.path) and given its
 option definitions the way ansible-core's plugin loader does (its DOCUMENTATION with the
 ``constructed`` and ``inventory_cache`` fragments), so defaults, choices, types and ``env:`` fallbacks are
@@ -13,13 +15,37 @@ run in tests/modules/test_inventory_fleet.py proves the plugin also loads as a r
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 
 import yaml
 
-from ansible.inventory.data import InventoryData
-from ansible.parsing.dataloader import DataLoader
-from ansible.plugins.loader import inventory_loader
+from ansible.module_utils import _internal as _module_side
+
+_WAS_CONTROLLER = _module_side.is_controller
+# pylint: disable=wrong-import-position
+from ansible.inventory.data import InventoryData  # noqa: E402
+from ansible.parsing.dataloader import DataLoader  # noqa: E402
+from ansible.plugins.loader import inventory_loader  # noqa: E402
+# pylint: enable=wrong-import-position
+
+# Importing ansible-core's controller side marks the process as the controller, and from then on module_utils'
+# warn() goes to the controller's display instead of the module result: the in-process module tests that share
+# this pytest worker (tests/utils/relkit.py) would no longer see their modules' warnings. The mark is undone here
+# and set only while a plugin test runs (controller_side()).
+_module_side.is_controller = _WAS_CONTROLLER
+
+
+@contextlib.contextmanager
+def controller_side():
+    """Run the body as ansible-core's controller (what the plugin is), then give the process back as it was."""
+    previous = _module_side.is_controller
+    _module_side.is_controller = True
+    try:
+        yield
+    finally:
+        _module_side.is_controller = previous
+
 
 NAME = 'lightsout.ilo.ilo'
 _MODULE = []

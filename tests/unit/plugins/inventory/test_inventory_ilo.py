@@ -16,9 +16,17 @@ import pytest
 from ansible.errors import AnsibleParserError
 
 from ilotest import SHARED, shared_missing  # pylint: disable=import-error
-from invkit import plugin_module, run_inventory, write_config  # pylint: disable=import-error
+from invkit import controller_side, plugin_module, run_inventory, write_config  # pylint: disable=import-error
 
 inv = plugin_module()
+
+
+@pytest.fixture(autouse=True)
+def _as_controller():
+    """The plugin runs as ansible-core's controller; the module tests sharing this worker do not (invkit.controller_side)."""
+    with controller_side():
+        yield
+
 
 # Every service root in ../shared: the three emulator trees, the iLO 5 1.30 capture, HPE's documented
 # iLO 5 2.10 root, and the DMTF sample services (Redfish, not iLO).
