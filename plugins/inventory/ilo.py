@@ -48,7 +48,7 @@ options:
     choices: [lightsout.ilo.ilo]
   hosts:
     description:
-      - iLOs to probe by name or address, as C(host), C(host:port), C([ipv6]:port) or C(https://host:port).
+      - iLOs to probe by name or address, as C(host), C(host:port), an IPv6 address, C([ipv6]:port) or C(https://host:port).
       - A host without a port uses O(port).
     type: list
     elements: str
@@ -301,6 +301,9 @@ def expand_sources(hosts, networks, exclude, port, limit=MAX_ADDRESSES):
 
     for item in hosts or []:
         text = str(item).strip()
+        bare = _address_of(text)
+        if bare is not None and bare.version == 6:
+            text = '[%s]' % bare  # a bare IPv6 address: its colons are not a port
         try:
             base = normalize_base_url(text)
             given = urlsplit(base).port

@@ -51,6 +51,8 @@ def test_hosts_take_the_default_port_networks_their_host_addresses_in_order():
                               'https://[2001:db8::10]:443', 'https://[2001:db8::11]:443']
     assert [t.name for t in targets[:3]] == ['ilo-a.example.net', '10.0.0.9_8443', '2001:db8::5']
     assert [t.netloc for t in targets[:3]] == ['ilo-a.example.net', '10.0.0.9:8443', '[2001:db8::5]']
+    assert names(inv.expand_sources(['2001:db8::7', '[2001:db8::7]:443', 'fe80::1'], [], [], 443)) == [
+        'https://[2001:db8::7]:443', 'https://[fe80::1]:443']
     other_port = inv.expand_sources(['ilo-b'], ['192.0.2.4/31'], [], 8443)
     assert names(other_port) == ['https://ilo-b:8443', 'https://192.0.2.4:8443', 'https://192.0.2.5:8443']
     assert [t.name for t in other_port] == ['ilo-b_8443', '192.0.2.4_8443', '192.0.2.5_8443']
