@@ -261,6 +261,10 @@ class IloFirmwareModule(IloModule):
         self.result.update(package=package.to_dict(), components=[], action='none', ilo_reset=False, pending_reboot=False,
                            uploaded_bytes=0)
         inventory = Inventory(self.service).read()
+        if inventory.generation == 4 and (not p['image_url'] or p['stage_only']):
+            self.result['validation_errors'] = ['iLO 4 only flashes its own firmware from image_url (InstallFromURI): it has no '
+                                                'HttpPushUri for image_path and no iLO Repository for stage_only.']
+            raise IloValidationError(self.result['validation_errors'][0])
         found = plan(package, inventory, p['components'], p['allow_downgrade'])
         self.result['components'] = found.to_dict()
         if found.not_applicable and p['if_not_applicable'] == 'skip':
@@ -408,8 +412,14 @@ class IloFirmwareModule(IloModule):
             response = self.client.request('POST', push, data=form, deadline=upload_deadline(len(form)),
                                            headers={'Content-Type': form.content_type, 'Cookie': 'sessionKey=%s' % token})
         except IloError as exc:
-            exc.message = '%s The upload of %s stopped after %d of %d bytes; the iLO discards an incomplete upload.' % (
-                exc.message.rstrip('.') + '.', os.path.basename(self.params['image_path']), form.sent, len(form))
+            name = os.path.basename(self.params['image_path'])
+            if form.sent < len(form):
+                note = ('The upload of %s stopped after %d of %d bytes; the iLO discards an incomplete upload, nothing was '
+                        'applied.' % (name, form.sent, len(form)))
+            else:
+                note = ('All %d bytes of %s were sent but the iLO did not confirm the upload; look at its update state and '
+                        'repository before trying again.' % (len(form), name))
+            exc.message = '%s %s' % (exc.message.rstrip('.') + '.', note)
             exc.args = (exc.message,)
             raise
         finally:

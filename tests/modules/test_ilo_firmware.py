@@ -247,12 +247,29 @@ def test_bare_ilo_image_with_version_is_flashed(simulators, tmp_path):
     assert ilo_item(fleet)['Version'] == newer
 
 
-def test_ilo4_refuses_everything_but_its_own_firmware(simulators):
+def test_ilo4_refuses_everything_but_its_own_firmware(simulators, tmp_path):
     fleet = fleet_for(simulators, 'ilo4')
     other = run_module('ilo_firmware', connection(fleet, image_url='https://repo.example.com/rom.bin', version='9.9',
                                                   components=['System ROM']), check_mode=True)
     assert_clear_failure(other)
     assert 'iLO 4' in other['msg'] and writes(fleet, exclude_sessions=True) == 0
+    image = tmp_path / 'ilo4.bin'
+    image.write_bytes(b'ILOSIM-IMAGE version=2.99\n')
+    for extra in (dict(image_path=str(image), version='2.99'), dict(image_url='https://repo.example.com/ilo4.bin', version='2.99', stage_only=True)):
+        refused = run_module('ilo_firmware', connection(fleet, **extra))
+        assert_clear_failure(refused)
+        assert 'iLO 4 only flashes its own firmware from image_url' in refused['msg'], refused['msg']
+    assert writes(fleet, exclude_sessions=True) == 0
+
+
+def test_an_upload_the_ilo_does_not_confirm_says_how_far_it_got(simulators, tmp_path):
+    fleet = fleet_for(simulators, 'ilo5')
+    ilo = ilo_item(fleet)
+    fleet.ilos[0].add_fault({'kind': 'drop', 'match': {'method': 'POST', 'path': 'uploadfile'}})
+    result = run_module('ilo_firmware', connection(fleet, image_path=fwpkg(tmp_path, ilo['Name'], bumped(ilo['Version']), targets(ilo))))
+    assert_clear_failure(result)
+    assert 'bytes of %s were sent but the iLO did not confirm the upload' % result['package']['name'] in result['msg'], result['msg']
+    assert result['uploaded_bytes'] > 2048 and ilo_item(fleet)['Version'] == ilo['Version']
 
 
 def test_stage_only_puts_the_package_in_the_repository_once_and_a_cleared_queue_reuses_it(simulators, tmp_path):
