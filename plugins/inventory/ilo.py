@@ -15,7 +15,7 @@ description:
     networks in CIDR notation (O(networks), minus O(exclude)), read from one process with a bounded pool
     of O(concurrency) probes.
   - Each address is fingerprinted from its B(unauthenticated) Redfish service root C(/redfish/v1/), where iLO
-    publishes its generation, firmware, product and UUID there, so no credential is sent to find a fleet.
+    publishes its generation, firmware, product and UUID, so no credential is sent to find a fleet.
     Addresses that answer but are not an iLO (another Redfish service, another web server) are skipped;
     addresses that do not answer are counted as failed. Neither is an error; the counts are shown at C(-v).
   - With O(facts), every iLO found is also read with credentials (O(username)/O(password) or the
