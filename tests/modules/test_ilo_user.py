@@ -86,6 +86,16 @@ def test_account_life_create_noop_privileges_rotate_delete(simulators, target, c
     fleet.ilos[0].clear_requests()
     again = run_module('ilo_user', create, diff=True)
     assert not again['changed'] and again['action'] == 'none' and writes(fleet, exclude_sessions=True) == 0, again
+    # reads of a no-op: root, AccountService, Accounts, the account (fresh, for its ETag), Roles (iLO 5+) or each account
+    # (iLO 4, no $expand), the task's own session
+    gets = fleet.ilos[0].requests()['by_method'].get('GET', 0)
+    assert gets <= (5 + len(fleet.ilos[0].body('/redfish/v1/accountservice/accounts')['Members']) if gen4 else 6), gets
+    # ilo_facts lists the account in the same vocabulary as ilo_user's result (and marks the account in use)
+    facts = run_module('ilo_facts', connection(fleet, gather_subset=['users']))['ansible_facts']['ilo']['users']
+    listed = dict((u['name'], u) for u in facts)
+    assert dict(listed['monitor'], in_use=None) == dict(created['user'], in_use=None) and not listed['monitor']['in_use']
+    assert [u['name'] for u in facts if u['in_use']] == (['Administrator'] if 'Administrator' in listed else [])
+    no_secret(facts, '%s facts users' % target)
 
     wanted = ['login', 'remote_console', 'virtual_media'] + ([] if gen4 else ['host_bios'])
     changed = run_module('ilo_user', connection(fleet, name='monitor', privileges=wanted), diff=True)
