@@ -138,3 +138,19 @@ def test_records_become_events():
     assert event['meta'] == {'hosts': '10.0.0.5'} and event['ilo']['message_registry'] == 'iLOEvents'
     with pytest.raises(mod.BadRequest):
         mod.records_of({'Events': []})
+
+
+def test_registry_texts_of_a_real_ilo7_resolve_event_records(simulators):
+    """Records without Message (the Event log's kind) get the text of the iLO's own registry, arguments filled in."""
+    from ansible_collections.lightsout.ilo.plugins.module_utils.client import RedfishClient  # pylint: disable=import-outside-toplevel
+    from ansible_collections.lightsout.ilo.plugins.module_utils.service import IloService  # pylint: disable=import-outside-toplevel
+    from ilotest import ILO7_MOCKUP, require_shared  # pylint: disable=import-outside-toplevel,import-error
+    require_shared(ILO7_MOCKUP)
+    fleet = serve(simulators, 'mockup-ilo7')
+    with RedfishClient(fleet.urls[0], username=USER, password=PASSWORD, ca_path=fleet.ca_path, auth='basic', environ={}) as client:
+        texts = source()._registry_texts(IloService(client))  # pylint: disable=protected-access
+    mod = source()
+    payload = {'Events': [{'MessageId': 'iLOEvents.7.3.FanFailed', 'MessageArgs': ['4']}]}
+    event = mod.event_of(payload['Events'][0], payload, '127.0.0.1', 'web01', mod._resolver(texts))  # pylint: disable=protected-access
+    assert event['ilo']['message'] == 'Fan 4 has failed.' and event['meta']['hosts'] == 'web01'
+    assert 'iLOResourceEvents.ServerPoweredOff' in texts

@@ -14,7 +14,11 @@ first run clears (iLO 5+ through the advertised LogService.ClearLog target, iLO 
 
 from __future__ import annotations
 
+import os
+
 import pytest
+
+from ilotest import SHARED, fresh, require_shared  # pylint: disable=import-error
 
 from relkit import BAD_INPUTS, REAL_TREES, SYNTHETIC, assert_clear_failure, connection, profile_params, run_module, serve, writes  # pylint: disable=import-error
 
@@ -164,3 +168,20 @@ def test_bad_input_fails_before_any_write(simulators, args, fragment):
     assert fragment in msg, msg
     assert writes(fleet, exclude_sessions=True) == 0
     BAD_INPUTS.append(('ilo_logs', repr(args), msg))
+
+
+def test_a_dmtf_service_is_read_and_cleared_the_same_way(simulators):
+    """DMTF's rackmount sample (its system's Log1 and its BMC's Log): newest first, cleared once, then nothing to clear."""
+    path = require_shared(os.path.join(SHARED, 'redfish-mockups', 'dmtf-public-rackmount1'))
+    fleet = fresh(simulators('mockup:' + path))
+    ilo = fleet.ilos[0]
+    result = run_module('ilo_logs', connection(fleet, limit=5))
+    keys = log_keys(ilo)
+    assert [(log['id'], log['source']) for log in result['logs']] == [('Log1', 'system'), ('Log', 'manager')], result
+    for log in result['logs']:
+        assert [e['id'] for e in log['entries']] == newest_ids(served_entries(ilo, keys[log['id']]), 5)
+    cleared = run_module('ilo_logs', connection(fleet, state='cleared'))
+    assert cleared['changed'] and cleared['cleared'] == ['Log1', 'Log']
+    assert all(served_entries(ilo, key) == [] for key in keys.values())  # no "cleared" entry outside HPE's logs
+    again = run_module('ilo_logs', connection(fleet, state='cleared'))
+    assert not again['changed'] and again['cleared'] == []
