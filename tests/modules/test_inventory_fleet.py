@@ -184,7 +184,8 @@ def test_facts_min_one_session_per_ilo_always_deleted(simulators, tmp_path, monk
     fleets = mixed(simulators)
     monkeypatch.setenv('ILO_USERNAME', USER)
     monkeypatch.setenv('ILO_PASSWORD', PASSWORD)
-    hosts = [netloc(u) for f in fleets.values() for u in f.urls]
+    dmtf = fresh(simulators('mockup:' + require_shared(DMTF)))  # a Redfish service that is not an iLO: no credential for it
+    hosts = [netloc(u) for f in fleets.values() for u in f.urls] + [netloc(dmtf.urls[0])]
     path = write_config(tmp_path / 'facts.ilo.yml', hosts=hosts, ca_path=fleets['ilo5'].ca_path, facts='min',
                         hostname_from=['serial', 'address'], groups={'on': "ilo_power_state == 'on'"})
     inventory, _plugin = run_inventory(path)
@@ -205,6 +206,7 @@ def test_facts_min_one_session_per_ilo_always_deleted(simulators, tmp_path, monk
     # a COUNT fleet shares one serial: those iLOs are named by address, the others by serial
     assert sorted(h for h in inventory.hosts if '_' in h) == sorted(name_of(u) for u in fleets['ilo5'].urls)
     assert len(inventory.hosts) == 6 and len(groups_of(inventory)['on']) == 6
+    assert dmtf.ilos[0].requests()['by_method'] == {'GET': 1} and dmtf.ilos[0].session_info()['failed_logins'] == 0
 
 
 def test_facts_with_a_wrong_password_keep_the_host_and_say_why(simulators, tmp_path, no_ilo_env):  # pylint: disable=redefined-outer-name,unused-argument
