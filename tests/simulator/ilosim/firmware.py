@@ -27,7 +27,7 @@ import time
 import urllib.request
 import zipfile
 
-from ilosim.base import dig, key_of, link_of, norm
+from ilosim.base import HttpError, dig, key_of, link_of, norm
 
 STEPS = ("Uploading", "Verifying", "Writing")
 
@@ -93,8 +93,8 @@ class Firmware:
     def _route(self, method, key, query, headers, data, host, client, rest):
         push = self._fw_push_key()
         if push and key == push:
-            if method != "POST":
-                return self._not_allowed(key)
+            if method != "POST":  # the upload form's target: POST only
+                raise HttpError(405, [self._info(self.msg("OperationNotAllowed"))], [("Allow", "POST")])
             return self._fw_upload(headers, data)
         return super()._route(method, key, query, headers, data, host, client, rest)
 
