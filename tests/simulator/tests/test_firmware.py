@@ -38,8 +38,8 @@ def item(client, name):
 
 
 def upload(client, token, data, name="pkg.fwpkg", target=True):
-    files = {"sessionKey": (None, token or ""), "parameters": (None, json.dumps({"UpdateRepository": True, "UpdateTarget": target}),
-                                                                "application/json"),
+    parameters = json.dumps({"UpdateRepository": True, "UpdateTarget": target})
+    files = {"sessionKey": (None, token or ""), "parameters": (None, parameters, "application/json"),
              "file": (name, data, "application/octet-stream")}
     return client.req("POST", "/cgi-bin/uploadFile", auth=None, files=files)
 
