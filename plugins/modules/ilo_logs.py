@@ -276,7 +276,7 @@ class IloLogsModule(IloModule):
         plans, problems = [], []
         for source, service in selected:
             item = logs.describe(source, service)
-            holds, count = logs.has_entries(self.get, service, expand=self.service.expand_supported)
+            holds, count = logs.has_entries(self.get, service)  # a plain read: Members@odata.count decides, no entry bodies
             item.update(total=count, entries=[], cleared=holds)
             request = logs.clear_request(service) if holds else None
             if holds and request is None:
