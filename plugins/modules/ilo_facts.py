@@ -899,8 +899,8 @@ ansible_facts:
                       sample: 4
                       returned: success
                     message_id:
-                      description: The entry's C(MessageId) (HPE's C(class.code), or a registry id whose text fills RV(ansible_facts.ilo.systems[].logs.iml[].message)
-                        when the entry has none). The same entry vocabulary as M(lightsout.ilo.ilo_logs).
+                      description: The entry's C(MessageId) (HPE's C(class.code), or a registry id whose text, with the arguments, is the
+                        message when the entry has none). The same entry vocabulary as M(lightsout.ilo.ilo_logs).
                       type: str
                       sample: '19.4'
                       returned: success
