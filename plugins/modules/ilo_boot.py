@@ -188,7 +188,7 @@ validation_errors:
   elements: str
 '''
 
-from ansible_collections.lightsout.ilo.plugins.module_utils.body import dig, link_of
+from ansible_collections.lightsout.ilo.plugins.module_utils.body import bios_link, dig, link_of
 from ansible_collections.lightsout.ilo.plugins.module_utils.boot import BootOrder, BootOverride, hpe_boot_link, option_view
 from ansible_collections.lightsout.ilo.plugins.module_utils.errors import IloError, IloValidationError
 from ansible_collections.lightsout.ilo.plugins.module_utils.module import IloModule
@@ -259,7 +259,7 @@ class IloBootModule(IloModule):
 
     def _order_resource(self, system, options, errors):
         """HPE's boot order object where the Bios links one (pending, applied at the next boot), else Boot.BootOrder."""
-        bios = link_of(system.body.get('Bios')) or link_of(dig(system.body, 'Oem.Hp.links.BIOS')) or link_of(dig(system.body, 'Oem.Hpe.Links.BIOS'))
+        bios = bios_link(system.body)
         hpe = hpe_boot_link(self.client.get(bios).json) if bios else None
         if hpe:
             order = BootOrder(self.client, hpe, hpe=True).reload()
