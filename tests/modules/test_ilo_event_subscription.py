@@ -16,7 +16,8 @@ from __future__ import annotations
 import pytest
 
 from ilotest import shared_missing  # pylint: disable=import-error
-from relkit import BAD_INPUTS, MOCKUPS, REAL_TREES, SYNTHETIC, assert_clear_failure, connection, profile_params, run_module, serve, writes  # pylint: disable=import-error
+from relkit import (BAD_INPUTS, MOCKUPS, REAL_TREES, SYNTHETIC, assert_clear_failure, connection, profile_params,  # pylint: disable=import-error
+                    run_module, serve, writes)
 
 DEST = 'https://eda.example.com:5443/events'
 

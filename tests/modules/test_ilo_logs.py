@@ -20,7 +20,8 @@ import pytest
 
 from ilotest import SHARED, fresh, require_shared  # pylint: disable=import-error
 
-from relkit import BAD_INPUTS, REAL_TREES, SYNTHETIC, assert_clear_failure, connection, profile_params, run_module, serve, writes  # pylint: disable=import-error
+from relkit import (BAD_INPUTS, REAL_TREES, SYNTHETIC, assert_clear_failure, connection, profile_params,  # pylint: disable=import-error
+                    run_module, serve, writes)
 
 ALL = SYNTHETIC + REAL_TREES
 

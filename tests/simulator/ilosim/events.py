@@ -123,7 +123,7 @@ def _prefixed(ilo, registry):
     """``iLOEvents.7.3`` for the tree's own registry version, else the generation's."""
     for body in ilo.tree.registry_files:
         name = str(body.get("Registry") or "")
-        if name.split(".")[0] == registry and name.count(".") >= 2:
+        if name.split(".", 1)[0] == registry and name.count(".") >= 2:
             return ".".join(name.split(".")[:3])
     return "%s.%s" % (registry, EVENT_VERSIONS.get(ilo.generation, "1.0"))
 
