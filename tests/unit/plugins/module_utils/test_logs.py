@@ -130,3 +130,20 @@ def test_choosing_logs_by_id():
     assert len(logs.select(services, ['all'])) == 3
     with pytest.raises(IloValidationError, match=r'logs: Foo is not on this iLO; it has IML, SL, IEL'):
         logs.select(services, ['Foo'])
+
+
+def test_a_service_that_lists_newest_first_is_read_only_as_far_as_needed():
+    base = '/redfish/v1/Systems/1/LogServices/IML/Entries'
+    pages = {base: collection([entry(n) for n in range(9, 5, -1)], base + '?page=2', 9),
+             base + '?page=2': collection([entry(n) for n in range(5, 1, -1)], base + '?page=3'),
+             base + '?page=3': collection([entry(1)])}
+    seen = []
+
+    def get(uri, params=None):
+        seen.append(uri)
+        return pages.get(uri)
+    got, info = logs.read_entries(get, None, SERVICE, limit=3, expand=True)
+    assert [e['id'] for e in got] == ['9', '8', '7'] and info['pages'] == 1 and seen == [base]
+    del seen[:]
+    got, info = logs.read_entries(get, None, SERVICE, limit=10, since=logs.parse_time('2025-05-04T00:00:00Z'), expand=True)
+    assert [e['id'] for e in got] == ['9', '8', '7', '6', '5', '4'] and info['pages'] == 2
