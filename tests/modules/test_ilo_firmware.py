@@ -207,6 +207,16 @@ def test_signature_and_flash_failures_fail_with_ilos_reason(simulators, tmp_path
     assert result['msg'].count('. ') <= 2 and ilo_item(fleet)['Version'] == ilo['Version']
 
 
+def test_failure_reason_is_the_registrys_sentence_on_a_real_tree(simulators, tmp_path):
+    fleet = fleet_for(simulators, 'tree:ilo5', firmware_fault='bad_signature')
+    ilo = ilo_item(fleet)
+    result = run_module('ilo_firmware', connection(fleet, image_path=fwpkg(tmp_path, ilo['Name'], bumped(ilo['Version']), targets(ilo))))
+    assert_clear_failure(result)
+    assert ('The iLO reported the firmware update as Error: The update failed with a component specific error (the component '
+            'signature is not valid) (iLO.2.') in result['msg'], result['msg']
+    assert ilo_item(fleet)['Version'] == ilo['Version'] and fleet.ilos[0].state()['manager_resets'] == []
+
+
 def test_bad_packages_fail_before_anything_is_sent(simulators, tmp_path):
     fleet = fleet_for(simulators, 'ilo7')
     ilo = ilo_item(fleet)
