@@ -106,6 +106,10 @@ def open_sessions(fleet):
     return sum(len(ilo.session_info()['open']) for ilo in fleet.ilos)
 
 
+CODE_CACHE_HOOK = os.path.join(ROOT, 'tests', 'utils', 'codecache')
+CODE_CACHE = os.path.join(os.path.dirname(os.path.abspath(COLLECTIONS)), 'code-cache')
+
+
 def ansible_env(tmp_path, **extra):
     """The environment for an ansible-playbook run against the simulator.
 
@@ -124,6 +128,9 @@ def ansible_env(tmp_path, **extra):
         'ANSIBLE_LOCALHOST_WARNING': '0',
         'ANSIBLE_INVENTORY_UNPARSED_WARNING': '0',
         'ANSIBLE_PYTHON_INTERPRETER': sys.executable,
+        # each task's module compiled once per source, not once per task (tests/utils/codecache/sitecustomize.py)
+        'PYTHONPATH': os.pathsep.join([CODE_CACHE_HOOK] + [p for p in [env.get('PYTHONPATH')] if p]),
+        'ILO_TEST_CODE_CACHE': CODE_CACHE,
     })
     env.update(extra)
     return env
