@@ -454,7 +454,7 @@ class Builder:  # pylint: disable=too-many-public-methods
         self.bios(bios_base, serial)
         self.log_service(base + "LogServices/", "IML", "Integrated Management Log", s.iml_entries)
         if g >= 5:
-            self.log_service(base + "LogServices/", "SL", "Security Log", 3)
+            self.log_service(base + "LogServices/", "SL", "Security Log", 3, self._SL)
         self.secure_boot(base)
         if g >= 5:
             self.boot_option_resources(base, boot_opts)
@@ -810,14 +810,21 @@ class Builder:  # pylint: disable=too-many-public-methods
         ("Administration", 34, "IML Cleared (iLO user: Administrator)", "Informational"),
     ]
 
-    def log_service(self, coll_uri, lid, name, count):
+    _SL = [
+        ("Security", 56, "iLO detected 3 unauthorized login attempts.", "Informational"),
+        ("Security", 55, "The overall security state of the system is at \"Risk\".", "Caution"),
+        ("Security", 33, "Secure Boot configuration updated", "Informational"),
+    ]
+
+    def log_service(self, coll_uri, lid, name, count, messages=None):
         """A log service with ``count`` entries, oldest first (ids ascend with time, as iLO serves them), one
         every 7 hours up to the root's ``Oem.Time``; iLO 5+ advertise ``LogService.ClearLog``, iLO 4 lists
         ``AvailableActions: [{"Action": "ClearLog"}]`` (a POST to the service itself, ilosim/logs.py)."""
         uri = coll_uri + "%s/" % lid
         entries = []
         for i in range(1, count + 1):
-            cat, cls, msg, sev = self._IML[(i - 1) % len(self._IML)]
+            messages = messages or self._IML
+            cat, cls, msg, sev = messages[(i - 1) % len(messages)]
             if "%s" in msg:
                 msg = msg % (self.s.bios_version if "ROM" in msg else self.s.ilo_version)
             euri = uri + "Entries/%d/" % i
