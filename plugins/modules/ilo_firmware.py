@@ -315,6 +315,8 @@ class IloFirmwareModule(IloModule):
         if found.ilo_reset:
             self.result['reset'] = waiter.ilo_reset(manager_uri, p['wait_timeout'],
                                                     down=self.result.get('state') == UNREACHABLE)
+        if package.reset_required:
+            return  # flashed, active after the server's next reset (pending_reboot): the inventory shows it then
         self._verify(package, found)
 
     # ------------------------------------------------------------------ inputs

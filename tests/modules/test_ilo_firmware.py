@@ -37,12 +37,12 @@ def fleet_for(simulators, target, **config):
     return fleet
 
 
-def fwpkg(tmp_path, name, version, targets, updatable_by=('Bmc',), direct=True, uefi=False, size=2048):
+def fwpkg(tmp_path, name, version, targets, updatable_by=('Bmc',), direct=True, uefi=False, size=2048, reset=False):
     """A small synthetic .fwpkg: payload.json (HPE's field names) and a payload image of ``size`` bytes."""
     payload = {'PackageFormat': 'FWPKG-v2', 'Name': name, 'Description': 'synthetic test package', 'Version': version,
                'UpdatableBy': list(updatable_by), 'Devices': {'Device': [{'DeviceName': name, 'Target': t} for t in targets]},
                'FirmwareImages': [{'FileName': name + '.bin', 'DirectFlashOK': direct, 'UefiFlashable': uefi,
-                                   'ResetRequired': False, 'InstallDurationSec': 60}]}
+                                   'ResetRequired': reset, 'InstallDurationSec': 60}]}
     path = tmp_path / re.sub(r'[^A-Za-z0-9_.-]', '_', '%s_%s.fwpkg' % (name, version))
     with zipfile.ZipFile(path, 'w') as archive:
         archive.writestr('payload.json', json.dumps(payload))
@@ -205,6 +205,15 @@ def test_signature_and_flash_failures_fail_with_ilos_reason(simulators, tmp_path
     assert_clear_failure(result)
     assert words in result['msg'] and 'UpdateFailed' in result['msg'], result['msg']
     assert result['msg'].count('. ') <= 2 and ilo_item(fleet)['Version'] == ilo['Version']
+
+
+def test_a_component_flashed_by_the_ilo_that_activates_at_the_next_reset_is_pending_reboot(simulators, tmp_path):
+    fleet = fleet_for(simulators, 'ilo6')
+    psu = item_named(fleet, lambda b: b.get('Name') == 'Power Supply Firmware')
+    args = connection(fleet, image_path=fwpkg(tmp_path, 'Power Supply Firmware', '9.99', targets(psu), reset=True))
+    result = run_module('ilo_firmware', args)
+    assert result['changed'] and result['pending_reboot'] and not result['ilo_reset'] and result['state'] == 'Complete', result
+    assert fleet.ilos[0].fw_log()['flashes'][0]['version'] == '9.99' and fleet.ilos[0].state()['manager_resets'] == []
 
 
 def test_failure_reason_is_the_registrys_sentence_on_a_real_tree(simulators, tmp_path):
