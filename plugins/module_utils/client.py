@@ -272,7 +272,7 @@ class RedfishClient:
         self.http = requests.Session()
         self.http.trust_env = False  # no ~/.netrc credentials; CA bundle and proxies are decided here
         self.http.verify = resolve_verify(validate_certs, ca_path, environ)
-        self.http.proxies = requests.utils.get_environ_proxies(self.base_url)
+        self.http.proxies = environ_proxies(self.base_url)
         adapter = _DeadlineAdapter(pool_connections=1, pool_maxsize=max(1, int(pool_size)), max_retries=0)
         self.http.mount('https://', adapter)
         self.http.mount('http://', adapter)
@@ -971,6 +971,17 @@ class _WatchedHTTPSPool(HTTPSConnectionPool):
 
 
 _POOL_CLASSES = {'http': _WatchedHTTPPool, 'https': _WatchedHTTPSPool}
+
+
+def environ_proxies(url):
+    """The proxies the environment sets for ``url`` (requests' rules: ``https_proxy``, ``no_proxy`` ...).
+
+    Without any ``*_proxy`` variable, the common case, that is no proxy, found without requests'
+    per-URL lookup (an inventory scan makes a client per address).
+    """
+    if not any(name.lower().endswith('_proxy') for name in os.environ):
+        return {}
+    return requests.utils.get_environ_proxies(url)
 
 
 class _DeadlineAdapter(HTTPAdapter):

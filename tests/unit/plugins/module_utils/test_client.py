@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 
 import pytest
@@ -362,3 +363,14 @@ def test_a_warning_is_kept_once_also_from_many_threads():
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(client.warn, ['Same\nthing'] * 50 + ['Other']))
     assert sorted(client.warnings) == ['Other', 'Same thing']
+
+
+def test_proxies_come_from_the_environment_and_respect_no_proxy(monkeypatch):
+    for name in [n for n in list(os.environ) if n.lower().endswith('_proxy')]:
+        monkeypatch.delenv(name)
+    assert RedfishClient('ilo.example.com', validate_certs=False, environ={}).http.proxies == {}
+    monkeypatch.setenv('https_proxy', 'http://proxy.example.com:3128')
+    client = RedfishClient('ilo.example.com', validate_certs=False, environ={})
+    assert client.http.proxies.get('https') == 'http://proxy.example.com:3128'
+    monkeypatch.setenv('no_proxy', '.example.com')
+    assert 'https' not in RedfishClient('ilo.example.com', validate_certs=False, environ={}).http.proxies
