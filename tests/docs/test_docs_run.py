@@ -3,8 +3,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The user documentation, run as written (docskit.py has the marker convention).
 
-Two read-throughs (side by side under xdist) walk README.md, docs/getting-started.md and docs/awx.md, and
-docs/session-pattern.md with docs/examples/*.yml, the way a new user does: in a fresh checkout (every file git would commit), with
+One read-through walks docs/getting-started.md, README.md, docs/session-pattern.md and docs/awx.md, then
+docs/examples/*.yml, the way a new user does: in a fresh checkout (every file git would commit), with
 a HOME of its own and the docs venv (``.build/venv-docs``: only the ansible-core and requirements.txt
 the install step names) first on PATH, it installs what the page says, builds the tarball with
 ``make build``, installs it into ``~/.ansible/collections``, starts ``make simulator``, saves its
@@ -61,7 +61,7 @@ class Walk:
     """The state of one read-through: results, skipped blocks, the simulator the guide started."""
 
     def __init__(self, checkout, env):
-        self.checkout, self.env, self.setup_only = checkout, env, False  # setup_only: install and simulator
+        self.checkout, self.env = checkout, env
         self.results, self.skipped, self.awx, self.problems, self.repeated = [], [], [], [], []
         self.sim, self.servers, self.batch, self.inventories = None, [], [], 0
         self.playbooks = 0
@@ -84,8 +84,6 @@ class Walk:
         for command in block.commands():
             if docskit.is_server(command):
                 self.server(block, command)
-            elif self.setup_only and command.startswith('ansible-playbook'):
-                continue
             elif command.startswith('export '):
                 self.fail(block, 'an export line the tier cannot run: mark the block')
             elif command.split(' #')[0].strip() in self.done:
@@ -146,12 +144,9 @@ class Walk:
         if block.text.strip() not in printed:
             self.fail(block, 'the sample output is not what `make simulator` prints:\n%s' % printed)
 
-    def walk(self, page, text=None, setup_only=False):
-        self.setup_only = setup_only
+    def walk(self, page, text=None):
         for block in blocks(page, text):
             kind = block.kind()
-            if self.setup_only and kind != 'command':
-                continue
             if kind == 'skip':
                 self.skipped.append((block, block.marker[1]))
             elif kind == 'awx':
@@ -235,14 +230,10 @@ def freeze(venv):
 #: Examples another test runs exactly as written: not run twice.
 ELSEWHERE = {'docs/examples/fleet_baseline.yml': 'run as the docs/awx.md job template by tests/docs/test_awx_runner.py '
                                                  '(from the tarball), and on a 4-server fleet by tests/playbooks/test_roles.py'}
-#: The two read-throughs share the work (xdist runs them side by side): the session pattern goes with the examples.
-SECOND = 'docs/session-pattern.md'
-
-
 def read_through(tmp_path, pages, examples):
     """Walk ``pages`` as a new user, then run the plays that have no command.
 
-    The guide comes first (install, simulator); with ``examples`` only its install and simulator steps run.
+    The guide comes first (install, simulator); with ``examples``, docs/examples/*.yml run after the pages.
     """
     venv = docs_venv()
     packages = freeze(venv)
@@ -254,7 +245,7 @@ def read_through(tmp_path, pages, examples):
     started = time.monotonic()
     try:
         for page in pages:
-            walk.walk(page, setup_only=examples and page == GUIDE)
+            walk.walk(page)
             if page == GUIDE:
                 assert walk.sim is not None and not walk.problems, '\n\n'.join(walk.problems) + '\n' + summary(walk)
         collections = os.path.join(str(home), '.ansible', 'collections')
@@ -292,15 +283,11 @@ def read_through(tmp_path, pages, examples):
     return walk
 
 
-def test_docs_run_as_written(tmp_path):
-    """README, the guide and the AWX page: every command and playbook."""
-    read_through(tmp_path, [page for page in docskit.PAGES if page != SECOND], examples=False)
-
-
-def test_examples_run(tmp_path):
-    """The session pattern, docs/examples/*.yml and the ilo_facts firmware example, after the guide's install and simulator."""
-    walk = read_through(tmp_path, [GUIDE, SECOND], examples=True)
-    assert walk.playbooks >= 5
+def test_docs_and_examples_run_as_written(tmp_path):
+    """README, the guide, the session pattern and the AWX page, every command and playbook; then
+    docs/examples/*.yml and the ilo_facts firmware example, with the guide's install and simulator."""
+    walk = read_through(tmp_path, [GUIDE] + [page for page in docskit.PAGES if page != GUIDE], examples=True)
+    assert walk.playbooks >= 8
 
 
 def test_every_block_is_run_or_marked():
