@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 name: ilo
 short_description: A fleet of HPE iLOs from address lists and networks, fingerprinted, grouped and cached
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Builds an inventory whose hosts are HPE iLOs (4, 5, 6 and 7) from a list of addresses (O(hosts)) and
     networks in CIDR notation (O(networks), minus O(exclude)), read from one process with a bounded pool

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: ilo_boot
 short_description: Boot override (one-time or continuous) and persistent boot order on HPE iLO 4 to 7 and Redfish services
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Declares the boot override of a system (the C(Boot) object of its C(ComputerSystem)) and changes only what differs - one
     PATCH of the differing properties to the system, with C(If-Match); on HTTP 412 it is read again and the PATCH retried once.

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: ilo_event_subscription
 short_description: Redfish event subscriptions (where iLO pushes its events) on HPE iLO 4 to 7
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Makes sure the iLO's C(EventService) has, or has not, a subscription that sends Redfish events to O(destination).
   - The subscription is identified by its C(Destination); when several subscriptions go to the same destination,

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: ilo_firmware
 short_description: Firmware updates on HPE iLO 5/6/7 that compare versions before anything is sent
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Applies one firmware package (a C(.fwpkg), or an iLO image such as C(.bin)/C(.hpb)) to the server or the iLO, only when the
     installed version differs.

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: ilo_logs
 short_description: Read and clear the IML, iLO Event Log, Security Log and other log services of HPE iLO 4 to 7
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Finds every log service of the system and of its manager by links (C(LogServices)); HPE's Integrated Management
     Log (V(IML)), Security Log (V(SL), iLO 5 and later) and Event log (V(Event)) of the system, the iLO Event Log

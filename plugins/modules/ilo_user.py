@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: ilo_user
 short_description: Local iLO accounts (present/absent, role, privileges, password) on HPE iLO 4 to 7
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Creates, changes and deletes one local iLO account, found by its login name in the C(AccountService) C(Accounts)
     collection (linked from the service root).

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: ilo_virtual_media
 short_description: Insert or eject a virtual media image (ISO over HTTP) on HPE iLO 4 to 7
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Declares what a virtual media device of the iLO holds - an image URL, or nothing - and changes only what differs.
   - The device is chosen by media type (iLO's ids are by type, V(1) floppy/USB and V(2) CD/DVD, not by name).

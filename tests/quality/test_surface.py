@@ -107,6 +107,8 @@ def test_changelog_generated_from_fragments(tmp_path):
     with open(os.path.join(collection, 'CHANGELOG.rst'), encoding='utf-8') as handle:
         changelog = handle.read()
     assert 'v0.1.0' in changelog
+    inventory = changelog.split('New Plugins', 1)[1].split('New Modules', 1)[0]
+    assert 'Inventory' in inventory and '- ilo - ' in inventory, changelog
     new_modules = changelog.split('New Modules', 1)[1]
     for module in MODULES:
         assert '- %s - ' % module in new_modules, changelog
