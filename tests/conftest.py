@@ -23,6 +23,21 @@ def _no_ca_bundle_env(monkeypatch):
     monkeypatch.delenv('CURL_CA_BUNDLE', raising=False)
 
 
+@pytest.fixture(autouse=True)
+def _module_side():
+    """Every test starts with ansible-core's module_utils acting as in a module's process.
+
+    Importing ansible-core's controller code (the inventory plugin's tests, tests/utils/invkit.py) marks
+    the whole process as the controller, and from then on module_utils' warn() goes to the controller's
+    display instead of the module result: the in-process module tests that run later in the same worker
+    (tests/utils/relkit.py) would lose their warnings. Tests that need the controller side ask for it
+    (invkit.controller_side()).
+    """
+    from ansible.module_utils import _internal  # pylint: disable=import-outside-toplevel
+    _internal.is_controller = False
+    yield
+
+
 # Longest first, so that pytest-xdist's workers do not end on one long test: the docs read-through, ansible-test sanity,
 # the peers of the conformance tier and ansible-playbook runs, then the module tests that wait on
 # simulated power and POST transitions, then everything else in-process.
