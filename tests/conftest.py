@@ -41,7 +41,7 @@ def _module_side():
 # Longest first, so that pytest-xdist's workers do not end on one long test: the docs read-through, ansible-test sanity,
 # the peers of the conformance tier and ansible-playbook runs, then the module tests that wait on
 # simulated power and POST transitions, then everything else in-process.
-SLOW_FIRST = ('tests/docs/test_docs_run.py::test_docs_and_examples_run_as_written',
+SLOW_FIRST = ('tests/docs/test_docs_run.py::test_docs_run_as_written',
               'tests/quality/test_quality.py::test_ansible_test_sanity', 'tests/conformance/', 'tests/playbooks/', 'tests/docs/',
               'tests/quality/', 'tests/reliability/test_secrets.py', 'tests/modules/test_ilo_power.py')
 

@@ -230,6 +230,8 @@ def freeze(venv):
 #: Examples another test runs exactly as written: not run twice.
 ELSEWHERE = {'docs/examples/fleet_baseline.yml': 'run as the docs/awx.md job template by tests/docs/test_awx_runner.py '
                                                  '(from the tarball), and on a 4-server fleet by tests/playbooks/test_roles.py'}
+
+
 def read_through(tmp_path, pages, examples):
     """Walk ``pages`` as a new user, then run the plays that have no command.
 
@@ -283,7 +285,7 @@ def read_through(tmp_path, pages, examples):
     return walk
 
 
-def test_docs_and_examples_run_as_written(tmp_path):
+def test_docs_run_as_written(tmp_path):
     """README, the guide, the session pattern and the AWX page, every command and playbook; then
     docs/examples/*.yml and the ilo_facts firmware example, with the guide's install and simulator."""
     walk = read_through(tmp_path, [GUIDE] + [page for page in docskit.PAGES if page != GUIDE], examples=True)

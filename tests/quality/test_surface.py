@@ -26,7 +26,8 @@ import gen_module_docs  # noqa: E402  pylint: disable=wrong-import-position,impo
 
 BIN = os.path.dirname(sys.executable)
 ROLES = ('accounts', 'bios_baseline', 'boot_from_iso', 'firmware_baseline', 'inventory_report', 'power_state')
-MODULES = ('ilo_bios_settings', 'ilo_boot', 'ilo_event_subscription', 'ilo_facts', 'ilo_firmware', 'ilo_logs', 'ilo_manager', 'ilo_power', 'ilo_session', 'ilo_user', 'ilo_virtual_media')
+MODULES = ('ilo_bios_settings', 'ilo_boot', 'ilo_event_subscription', 'ilo_facts', 'ilo_firmware', 'ilo_logs', 'ilo_manager',
+           'ilo_power', 'ilo_session', 'ilo_user', 'ilo_virtual_media')
 
 
 def tool(name):
