@@ -76,7 +76,7 @@ help:
 	@echo "make modules     the modules in-process against the simulator (every scenario, every profile)"
 	@echo "make playbooks   ansible-playbook: one smoke per module x generation, the roles, a plain DMTF service"
 	@echo "make simulator   start the iLO simulator in the foreground (PROFILE=ilo4|ilo5|ilo6|ilo7|moonshot PORT COUNT MOCKUP LATENCY_MS SERVICE_TIMES WORKERS TIME_SCALE SEED)"
-	@echo "make sanity      ansible-test sanity on both ansible-core versions, pylint on both (make test: pylint on the highest)"
+	@echo "make sanity      ansible-test sanity, every test on both ansible-core versions (make test: the core-dependent ones on the lowest)"
 	@echo "make conformance DMTF redfish-protocol-validator and HPE python-ilorest-library against the simulator"
 	@echo "make bench       benchmarks vs community.general on the simulator, writes docs/performance.md (BENCH_LATENCY_MS BENCH_RUNS BENCH_HOSTS ...)"
 	@echo "make bench-inventory  the inventory plugin on BENCH_INVENTORY_COUNT iLOs vs the per-host ilo_facts play (BENCH_INVENTORY_PLAY_HOSTS)"
