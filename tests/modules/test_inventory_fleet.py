@@ -8,7 +8,8 @@ is not Redfish, a plain-HTTP port, a closed port) is grouped by generation and m
 skipped; the fingerprint sends one unauthenticated GET per address and no credential; ``facts`` reads with one
 session per iLO, always deleted; a cache hit sends nothing and the cache holds no secret; the real iLO trees
 of ../shared are grouped by their own product names; a COUNT fleet checks the pool at scale. One
-``ansible-inventory --list`` run proves the plugin loads as a real plugin.
+``ansible-inventory --graph`` run and one ``ansible-playbook`` run whose play targets a generated group prove the
+plugin loads as a real plugin and its groups work in a play.
 """
 
 from __future__ import annotations
@@ -313,19 +314,54 @@ def test_count_fleet_at_scale_on_a_bounded_pool(simulators, tmp_path, no_ilo_env
 
 
 def test_ansible_inventory_loads_the_plugin(simulators, tmp_path):
-    """The one subprocess: ansible-inventory --list -v over a small mixed fleet, as a user runs it."""
+    """The two subprocesses, as a user runs them over a small mixed fleet: ``ansible-inventory --graph --vars -v``,
+    then one ``ansible-playbook`` whose play targets a generated group (``hosts: ilo5``) and checks, on the
+    controller only (connection local, no facts, assert tasks: no module process), the host variables and the
+    exact membership of the generated groups."""
     fleets = [fresh(simulators(gen)) for gen in ('ilo5', 'ilo7')]
-    path = write_config(tmp_path / 'cli.ilo.yml', hosts=[netloc(f.urls[0]) for f in fleets], hostname_from=['address'])
+    path = write_config(tmp_path / 'cli.ilo.yml', hosts=[netloc(f.urls[0]) for f in fleets], hostname_from=['address'],
+                        groups={'modern': 'ilo_generation >= 6'})
     env = ansible_env(tmp_path, ILO_CA_PATH=fleets[0].ca_path)
-    result = subprocess.run([os.path.join(os.path.dirname(sys.executable), 'ansible-inventory'), '-i', path, '--list', '-v'],
+    bindir = os.path.dirname(sys.executable)
+    names = [name_of(f.urls[0]) for f in fleets]
+    result = subprocess.run([os.path.join(bindir, 'ansible-inventory'), '-i', path, '--graph', '--vars', '-v'],
                             env=env, capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
-    listing = json.loads(result.stdout[result.stdout.index('{'):])
-    names = [name_of(f.urls[0]) for f in fleets]
-    assert listing['ilo5']['hosts'] == [names[0]] and listing['ilo7']['hosts'] == [names[1]]
-    assert sorted(listing['ilo']['hosts']) == sorted(names)
-    assert listing['_meta']['hostvars'][names[1]]['ilo_generation'] == 7
     assert '2 iLO(s) found, 0 skipped' in result.stdout + result.stderr
+    graph = result.stdout[result.stdout.index('@all:'):].splitlines()
+
+    def members(group):
+        """The hosts right under ``@group:`` in the graph (one level deeper, not its {vars} lines)."""
+        at = [i for i, line in enumerate(graph) if line.strip('|-  ') == '@%s:' % group]
+        assert len(at) == 1, (group, graph)
+        depth = len(graph[at[0]]) - len(graph[at[0]].lstrip('|-  '))
+        found = []
+        for line in graph[at[0] + 1:]:
+            indent = len(line) - len(line.lstrip('|-  '))
+            if indent <= depth:
+                break
+            text = line.strip('|-  ')
+            if indent == depth + 3 and not text.startswith('{') and not text.startswith('@'):
+                found.append(text)
+        return sorted(found)
+
+    assert members('ilo5') == [names[0]] and members('ilo7') == [names[1]] and members('modern') == [names[1]]
+    assert members('ilo') == sorted(names)
+    assert '{ilo_generation = 7}' in result.stdout and '{ilo_generation = 5}' in result.stdout, result.stdout
+    book = tmp_path / 'groups.yml'
+    book.write_text(json.dumps([{
+        'hosts': 'ilo5', 'connection': 'local', 'gather_facts': False,
+        'tasks': [{'ansible.builtin.assert': {'that': [
+            'ilo_generation == 5', "ansible_host == '%s'" % netloc(fleets[0].urls[0]),
+            "groups['ilo5'] == ['%s']" % names[0], "groups['ilo7'] == ['%s']" % names[1], "groups['modern'] == ['%s']" % names[1],
+            "groups['ilo'] | sort == %s" % json.dumps(sorted(names)), "hostvars['%s'].ilo_generation == 7" % names[1],
+            'ilo_model is string and ilo_firmware is string']}}]}]), encoding='utf-8')
+    played = subprocess.run([os.path.join(bindir, 'ansible-playbook'), '-i', path, str(book)],
+                            env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert played.returncode == 0, played.stdout + played.stderr
+    recap = played.stdout[played.stdout.index('PLAY RECAP'):].splitlines()[1:]
+    assert [line.split()[0] for line in recap if ' : ' in line] == [names[0]], played.stdout
+    assert 'ok=1 ' in recap[0] and 'failed=0 ' in recap[0], played.stdout
 
 
 def test_a_stopped_scan_ends_at_once_and_still_deletes_its_sessions(simulators, no_ilo_env):  # pylint: disable=redefined-outer-name,unused-argument
