@@ -637,13 +637,34 @@ class RedfishClient:
         with self._login_lock:
             if self.token and self.token != failed_token:
                 return
-            old = self.session_uri if self.owns_session else None
-            self.login()
-            if old and not same_uri(old, self.session_uri):
-                try:
-                    self.request('DELETE', old, relogin=False, idempotent=True)
-                except IloError:
-                    pass
+            self._renew_session()
+
+    def _renew_session(self):
+        """Log in again; the session this client opened before is deleted (the caller holds the login lock)."""
+        old = self.session_uri if self.owns_session else None
+        self.login()
+        if old and not same_uri(old, self.session_uri):
+            try:
+                self.request('DELETE', old, relogin=False, idempotent=True)
+            except IloError:
+                pass
+
+    def use_new_password(self, password):
+        """The account this client logs in with has a new password: go on with it.
+
+        Basic auth sends it from the next request on (False). A session this client opened is
+        replaced by one logged in with the new password, the old one deleted (True). A session
+        given to the client is kept: iLO does not end it (False).
+        """
+        with self._login_lock:
+            self.password = password
+            if self.auth == 'basic':
+                self.http.auth = (self.username, password)
+                return False
+            if not self.owns_session:
+                return False
+            self._renew_session()
+            return True
 
     def _delay(self, attempt, retry_after):
         seconds = parse_retry_after(retry_after)

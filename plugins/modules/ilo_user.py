@@ -213,7 +213,6 @@ from ansible_collections.lightsout.ilo.plugins.module_utils.accounts import (
     view,
     write_error,
 )
-from ansible_collections.lightsout.ilo.plugins.module_utils.body import same_uri
 from ansible_collections.lightsout.ilo.plugins.module_utils.errors import IloError, IloHTTPError, IloValidationError
 from ansible_collections.lightsout.ilo.plugins.module_utils.module import IloModule
 from ansible_collections.lightsout.ilo.plugins.module_utils.state import unique_messages
@@ -374,21 +373,7 @@ class IloUserModule(IloModule):
 
     def _log_in_again(self, password):
         """The task's own account has a new password: go on with it (see the module notes)."""
-        client = self.client
-        client.password = password
-        if client.auth == 'basic':
-            client.http.auth = (client.username, password)
-            return False
-        if not client.owns_session:
-            return False  # a session given to the task is kept; iLO does not end it
-        old = client.session_uri
-        client.login()
-        if old and not same_uri(old, client.session_uri):
-            try:
-                client.request('DELETE', old, relogin=False, idempotent=True)
-            except IloError:
-                pass
-        return True
+        return self.client.use_new_password(password)
 
     # ------------------------------------------------------------------ diff
     @staticmethod
