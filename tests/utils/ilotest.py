@@ -134,3 +134,18 @@ def ansible_env(tmp_path, **extra):
     })
     env.update(extra)
     return env
+
+
+class FakeClock:
+    """A monotonic clock and its sleep for code that waits (state.Poller and its users): sleeping moves time on."""
+
+    def __init__(self, start=0.0):
+        self.now = start
+        self.sleeps = []
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(round(seconds, 3))
+        self.now += seconds

@@ -30,7 +30,7 @@ from ansible_collections.lightsout.ilo.plugins.module_utils.firmware import (
     version_key,
 )
 
-from ilotest import ILO5_MOCKUP, ILO6_MOCKUP, ILO7_MOCKUP, require_shared  # pylint: disable=import-error
+from ilotest import ILO5_MOCKUP, ILO6_MOCKUP, ILO7_MOCKUP, FakeClock, require_shared  # pylint: disable=import-error
 
 ILO_TARGET = '4764a662-b342-4fc7-9ce9-258c5d99e815'
 ROM_TARGET = '00000000-0000-0000-0000-000001553436'
@@ -247,17 +247,6 @@ def test_failure_text_is_one_sentence_with_the_registry_text():
 
 # ---------------------------------------------------------------------------------- waiting
 
-class Clock:
-    def __init__(self):
-        self.now = 0.0
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.now += seconds
-
-
 class ScriptedClient:
     """Answers each GET of the update service with the next state of ``script`` (an exception is raised)."""
 
@@ -289,22 +278,22 @@ def waiter(script, clock):
 
 def test_wait_ignores_the_previous_updates_end_state_until_the_new_one_runs():
     from ansible_collections.lightsout.ilo.plugins.module_utils.errors import IloConnectionError, IloError, IloWaitTimeout  # noqa
-    clock = Clock()
+    clock = FakeClock()
     assert waiter(['Complete', 'Complete', 'Uploading', 'Writing', 'Complete'], clock).until_done(60, prior='Complete') == 'Complete'
     assert clock.now == 4.0  # the first two Completes were the previous update's
     # the iLO resets itself before a poll saw Complete: that ends an update that flashes the iLO
-    clock = Clock()
+    clock = FakeClock()
     down = IloConnectionError('GET /redfish/v1/UpdateService: could not connect')
     assert waiter(['Uploading', 'Writing', down], clock).until_done(60, expect_reset=True, prior='Idle') == 'Unreachable'
     # ... but is only a transient otherwise
-    clock = Clock()
+    clock = FakeClock()
     assert waiter(['Uploading', down, 'Complete'], clock).until_done(60, prior='Idle') == 'Complete'
     # a failure is one sentence with iLO's reason; a previous Error is not this update's until grace passed
-    clock = Clock()
+    clock = FakeClock()
     with pytest.raises(IloError) as failed:
         waiter(['Error', 'Error', 'Verifying', 'Error'], clock).until_done(60, prior='Error')
     assert 'as Error: Update Failed (flash write failed) (iLO.2.25.UpdateFailed).' in failed.value.message and clock.now == 3.0
-    clock = Clock()
+    clock = FakeClock()
     with pytest.raises(IloWaitTimeout) as late:
         waiter(['Uploading'], clock).until_done(10, prior='Idle')
     assert 'last state: Uploading' in late.value.message and clock.now == 10.0

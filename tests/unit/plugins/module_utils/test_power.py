@@ -18,7 +18,7 @@ from ansible_collections.lightsout.ilo.plugins.module_utils.errors import IloDis
 from ansible_collections.lightsout.ilo.plugins.module_utils.power import IloPowerTimeout, Power
 from ansible_collections.lightsout.ilo.plugins.module_utils.service import IloService
 
-from ilotest import ILO7_MOCKUP, fresh, require_shared  # pylint: disable=import-error
+from ilotest import ILO7_MOCKUP, FakeClock, fresh, require_shared  # pylint: disable=import-error
 
 USER, PASSWORD = 'Administrator', 'password'
 
@@ -307,19 +307,6 @@ def test_ilo4_legacy_available_actions(tmp_path):
 
 # ---------------------------------------------------------------------- fake clock
 
-class FakeClock:
-    def __init__(self):
-        self.now = 100.0
-        self.sleeps = []
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(round(seconds, 3))
-        self.now += seconds
-
-
 class FakeResponse:
     def __init__(self, body):
         self.json = body
@@ -356,7 +343,7 @@ class FakeClient:
 
 
 def fake_power(timeline, **kwargs):
-    clock = FakeClock()
+    clock = FakeClock(100.0)
     client = FakeClient(clock, timeline, **kwargs)
     power = Power(IloService(client), '/sys', clock=clock, sleep=clock.sleep)
     return power, client, clock

@@ -12,6 +12,8 @@ from ansible_collections.lightsout.ilo.plugins.module_utils.errors import IloDis
 from ansible_collections.lightsout.ilo.plugins.module_utils.state import Poller
 from ansible_collections.lightsout.ilo.plugins.module_utils.virtual_media import VirtualMedia, media_link, pick_device, state_of
 
+from ilotest import FakeClock  # pylint: disable=import-error
+
 ISO = 'http://10.0.0.9/a.iso'
 ILO5_CD = {'Id': '2', 'MediaTypes': ['CD', 'DVD'], 'Image': '', 'Inserted': False, 'ConnectedVia': 'NotConnected', 'WriteProtected': True,
            'Actions': {'#VirtualMedia.InsertMedia': {'target': '/vm/2/Actions/VirtualMedia.InsertMedia'},
@@ -66,17 +68,6 @@ def test_problems_are_all_reported():
     assert usb.problems('inserted', None, None, None) == ['image_url is required with state: inserted.']
     assert len(device(ILO5_CD).problems('ejected', ISO, False, True)) == 3
     assert device(ILO5_CD).problems('inserted', ISO, False, True) == []
-
-
-class FakeClock:
-    def __init__(self):
-        self.now = 0.0
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.now += seconds
 
 
 class Replies:
