@@ -303,14 +303,37 @@ def test_count_fleet_at_scale_on_a_bounded_pool(simulators, tmp_path, no_ilo_env
             with lock:
                 busy.pop()
 
+    contexts = []
+    tls_context = module.tls_context
+
+    def built(verify):
+        contexts.append((verify, tls_context(verify)))
+        return contexts[-1][1]
+
+    adapters = []
+    share = module.Scan._share_tls  # pylint: disable=protected-access
+
+    def shared(self, client):
+        share(self, client)
+        adapters.append(client.http.get_adapter(client.base_url))
+
     module.Scan._fingerprint = counted  # pylint: disable=protected-access
+    module.Scan._share_tls = shared  # pylint: disable=protected-access
+    module.tls_context = built
     try:
         path = write_config(tmp_path / 'big.ilo.yml', hosts=[netloc(u) for u in fleet.urls], ca_path=fleet.ca_path, concurrency=16)
         inventory, _plugin = run_inventory(path)
     finally:
         module.Scan._fingerprint = original  # pylint: disable=protected-access
+        module.Scan._share_tls = share  # pylint: disable=protected-access
+        module.tls_context = tls_context
     assert len(groups_of(inventory)['ilo6']) == 100 and max(peak) <= 16
     assert all(ilo.requests()['total'] == 1 for ilo in fleet.ilos)
+    # one TLS context (CA file loaded once) for the 100 clients, verifying as requests would: CA and host name
+    assert len(contexts) == 1 and contexts[0][0] == fleet.ca_path
+    context = contexts[0][1]
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+    assert len(adapters) == 100 and all(a.shared_context is context for a in adapters)
 
 
 def test_ansible_inventory_loads_the_plugin(simulators, tmp_path):

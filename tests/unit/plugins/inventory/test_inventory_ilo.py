@@ -286,3 +286,21 @@ def test_the_docs_page_lists_every_option():
     table = text.split('## Options', 1)[1].split('\n## ', 1)[0]
     listed = set(re.findall(r'^\| `([a-z_]+)` \|', table, re.M))
     assert listed == options
+
+
+def test_tls_context_is_shared_only_where_it_verifies_like_requests(tmp_path):
+    """tls_context: a context for a CA file or directory; None (each client as before) without verification, for a
+    path that does not exist, or for a file that holds no certificate."""
+    import ssl  # pylint: disable=import-outside-toplevel
+    module = plugin_module()
+    assert module.tls_context(False) is None
+    assert module.tls_context(str(tmp_path / 'missing.pem')) is None
+    junk = tmp_path / 'junk.pem'
+    junk.write_text('not a certificate\n', encoding='utf-8')
+    assert module.tls_context(str(junk)) is None
+    empty_dir = tmp_path / 'certs'
+    empty_dir.mkdir()
+    context = module.tls_context(str(empty_dir))
+    assert context is not None and context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+    context = module.tls_context(True)  # requests' default bundle
+    assert context is not None and context.cert_store_stats()['x509_ca'] > 10
