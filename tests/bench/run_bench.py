@@ -5,7 +5,8 @@
 
 Run by ``make bench`` (not part of ``make test``); writes docs/performance.md and docs/performance.svg.
 
-    python tests/bench/run_bench.py --latency-ms 50 --runs 5 --hosts 100 --forks 25 [--scenarios a,b,c,d,e,f]
+    python tests/bench/run_bench.py --latency-ms 50 --runs 5 --hosts 100 --forks 25 [--scenarios a,b,c,d,e,f,g,i]
+    python tests/bench/run_bench.py --update-section inventory   # only (i), spliced into docs/performance.md
 
 What it does:
 
@@ -20,7 +21,11 @@ What it does:
   the whole ``ansible-playbook`` process, its CPU time (user+sys of the process tree), requests by
   method and TLS connections seen by the simulator, and sessions created and left open;
 * computes the floor of each single-host variant from the requests the simulator saw (see
-  ``dependency_depth``).
+  ``dependency_depth``);
+* (i) the inventory plugin on ``--inventory-count`` simulated iLOs (tests/bench/bench_inventory.py, its own
+  simulator process): fingerprint, ``facts: min``, and the per-host ``ilo_facts`` play on the first
+  ``--inventory-play-hosts`` of them, scaled. ``--update-section inventory`` runs only (i) and replaces that
+  section of the existing page (``make bench-inventory``).
 """
 
 from __future__ import annotations
@@ -51,6 +56,7 @@ sys.path.insert(0, os.path.join(ROOT, 'tests', 'simulator'))
 sys.path.insert(0, os.path.join(ROOT, 'tests', 'utils'))
 sys.path.insert(0, HERE)
 
+import bench_inventory  # noqa: E402  pylint: disable=wrong-import-position,import-error
 import collection_copy  # noqa: E402  pylint: disable=wrong-import-position,import-error
 import ilosim  # noqa: E402  pylint: disable=wrong-import-position,import-error
 import svgchart  # noqa: E402  pylint: disable=wrong-import-position,import-error
@@ -681,7 +687,8 @@ def build_report(data):
     add('')
     add('Options (Makefile variables): `BENCH_LATENCY_MS` per request and per TLS handshake, `BENCH_RUNS` runs per '
         'measurement, `BENCH_FLEET_RUNS`, `BENCH_HOSTS`, `BENCH_FORKS`, `BENCH_SCENARIOS` (a-g, comma-separated, or '
-        '`all`), `BENCH_BMC_RUNS` and `BENCH_BMC_SCALE` (runs and time scale of (g)), `BENCH_MOCKUP` (a mockup '
+        '`all`), `BENCH_BMC_RUNS` and `BENCH_BMC_SCALE` (runs and time scale of (g)), `BENCH_INVENTORY_COUNT` and '
+        '`BENCH_INVENTORY_PLAY_HOSTS` (iLOs of (i), and how many of them the per-host play runs on), `BENCH_MOCKUP` (a mockup '
         'tree served instead of the `ilo5` profile), `BENCH_OUTPUT`. It needs no '
         'hardware and no network beyond the package index (community.general comes from the `ansible` wheel, cached in '
         '.build/bench). Raw results are kept in .build/bench/results.json; '
@@ -751,6 +758,8 @@ def build_report(data):
         add('')
     bmc_lines(data, add)
     fleet_lines(data, add)
+    add(inventory_section(data).rstrip('\n'))
+    add('')
     targets_lines(data, add)
     profile_lines(data, add)
     details_lines(data, add)
@@ -825,6 +834,84 @@ def fleet_lines(data, add):
                 item['cpu'][0] / item['host_tasks'] if item['host_tasks'] else 0, fmt_s(item['sim_cpu'][0]), item['requests'],
                 item['sessions_created'], item['sessions_open'], len(item['failures'])))
     add('')
+
+
+INVENTORY_HEADING = '## Fleet inventory (i): the inventory plugin'
+
+
+def inventory_section(data):
+    """(i), issue 21: the ``lightsout.ilo.ilo`` inventory plugin vs the per-host ``ilo_facts`` play (markdown, '' if not run)."""
+    inv = data.get('inventory')
+    if not inv:
+        return ''
+    lines = []
+    add = lines.append
+    runs = inv['runs']
+    play, fingerprint, enriched = runs['ilo_facts_play'], runs['fingerprint'], runs['facts_min']
+    scale = float(inv['count']) / play['hosts']
+    add('%s, %d simulated iLOs, %g ms' % (INVENTORY_HEADING, inv['count'], inv['latency_ms']))
+    add('')
+    add('Measured %s on %s CPUs (load average at start / end: %s / %s) by `%s`. One simulator process serves the '
+        'fleet (profile `%s`, each request and each new TLS handshake delayed by %g ms; its CPU is not counted). '
+        '**fingerprint** and **facts: min** are one `ansible-inventory -i <source> --graph -v` each, the plugin with '
+        '`concurrency: %d`; **ilo_facts play** is `ansible-playbook` with one `lightsout.ilo.ilo_facts` task '
+        '(`gather_subset: min`, connection local, %d forks) per host, run on the first %d of the %d iLOs '
+        '(`BENCH_INVENTORY_PLAY_HOSTS`) because its cost is per host; the row **scaled** multiplies its wall and CPU '
+        'time by %g (an estimate, not a measurement). CPU s is user+sys of the process and every process it started; '
+        'requests per host are what the simulator answered.'
+        % (inv.get('date', '?'), inv['cpus'], inv.get('load_start', '?'), inv.get('load_end', '?'), inv.get('command', 'make bench'),
+           inv['profile'], inv['latency_ms'], inv['concurrency'], inv['forks'], play['hosts'], inv['count'], scale))
+    add('')
+    add('| run | hosts | wall s | CPU s | CPU ms per host | requests per host | by method per host | sessions left open | exit |')
+    add('|---|---|---|---|---|---|---|---|---|')
+    rows = [('fingerprint', fingerprint), ('facts: min', enriched), ('ilo_facts play, measured', play)]
+    for label, item in rows:
+        add('| %s | %d | %.1f | %.1f | %.1f | %.2f | %s | %s | %d |' % (
+            label, item['hosts'], item['wall_s'], item['cpu_s'], 1000.0 * item['cpu_s'] / item['hosts'], item['requests_per_host'],
+            methods_text(item['by_method_per_host']), item.get('sessions_left_open', '-'), item['exit']))
+    add('| ilo_facts play, **scaled** ×%g (estimate) | %d | %.0f | %.0f | %.1f | %.2f | %s | - | - |' % (
+        scale, inv['count'], play['wall_s'] * scale, play['cpu_s'] * scale, 1000.0 * play['cpu_s'] / play['hosts'],
+        play['requests_per_host'], methods_text(play['by_method_per_host'])))
+    add('')
+    speedup = play['wall_s'] * scale / enriched['wall_s'] if enriched['wall_s'] else 0
+    add('Targets (issue 21):')
+    add('')
+    add('- fingerprint %d iLOs in ≤ 10 s on 2 cores: %.1f s wall, %.1f CPU s on %s CPUs: %s.' % (
+        inv['count'], fingerprint['wall_s'], fingerprint['cpu_s'], inv['cpus'], 'met' if fingerprint['wall_s'] <= 10 else '**NOT met**'))
+    add('- enriched inventory (`facts: min`) at least 10× faster than the per-host play: %.1f s against %.0f s (scaled) = '
+        '%.1f×: %s.' % (enriched['wall_s'], play['wall_s'] * scale, speedup, 'met' if speedup >= 10 else '**NOT met**'))
+    add('')
+    add('The plugin\'s own summary lines (`-v`):')
+    add('')
+    add('```')
+    for name in ('fingerprint', 'facts_min'):
+        add(runs[name].get('summary') or '(none)')
+    add('```')
+    add('')
+    return '\n'.join(lines).rstrip('\n') + '\n\n'
+
+
+def splice_inventory_section(page, section):
+    """``page`` with its (i) section replaced by ``section`` (or inserted before the Targets section)."""
+    start = page.find(INVENTORY_HEADING)
+    if start >= 0:
+        end = page.find('\n## ', start + 1)
+        return page[:start] + section + (page[end + 1:] if end >= 0 else '')
+    anchor = page.find('## Targets (issue 7)')
+    if anchor < 0:
+        return page.rstrip('\n') + '\n\n' + section
+    return page[:anchor] + section + page[anchor:]
+
+
+def inventory_run(args, python):
+    command = 'make bench%s BENCH_INVENTORY_COUNT=%d BENCH_INVENTORY_PLAY_HOSTS=%d BENCH_LATENCY_MS=%d BENCH_FORKS=%d' % (
+        '-inventory' if args.update_section else '', args.inventory_count, args.inventory_play_hosts, args.latency_ms, args.forks)
+    print('  i    inventory plugin: %d iLOs (play on %d)' % (args.inventory_count, args.inventory_play_hosts), flush=True)
+    result = bench_inventory.run(args.inventory_count, args.latency_ms, args.profile, args.inventory_concurrency,
+                                 args.inventory_play_hosts, args.forks, python=python)
+    result['date'] = time.strftime('%Y-%m-%d %H:%M %Z')
+    result['command'] = command
+    return result
 
 
 def targets_lines(data, add):
@@ -1017,7 +1104,12 @@ def parse_args(argv):
     parser.add_argument('--fleet-runs', type=int, default=None)
     parser.add_argument('--hosts', type=int, default=100)
     parser.add_argument('--forks', type=int, default=25)
-    parser.add_argument('--scenarios', default='all', help='comma-separated: a,b,c,d,e,f,g or all')
+    parser.add_argument('--scenarios', default='all', help='comma-separated: a,b,c,d,e,f,g,i or all')
+    parser.add_argument('--inventory-count', type=int, default=1000, help='(i): simulated iLOs')
+    parser.add_argument('--inventory-play-hosts', type=int, default=100, help='(i): hosts of the per-host ilo_facts play')
+    parser.add_argument('--inventory-concurrency', type=int, default=128, help='(i): the plugin\'s concurrency')
+    parser.add_argument('--update-section', choices=['inventory'], default=None,
+                        help='run only this section and replace it in the existing --output page (and in results.json)')
     parser.add_argument('--bmc-scale', type=float, default=0.25, help='(g): time scale of the realistic service times')
     parser.add_argument('--bmc-runs', type=int, default=None, help='(g): runs per BMC model (default: --runs)')
     parser.add_argument('--profile', default='ilo5')
@@ -1054,6 +1146,26 @@ def write_outputs(data, output):
     print('Wrote %s and %s' % (output, os.path.splitext(output)[0] + '.svg'))
 
 
+def update_inventory_section(args, results_path):
+    """Run only (i) and replace its section of the page (the rest of the page and its date stay as they were)."""
+    output = os.path.join(ROOT, args.output) if not os.path.isabs(args.output) else args.output
+    inventory = inventory_run(args, sys.executable)
+    if os.path.exists(results_path):
+        with open(results_path, encoding='utf-8') as handle:
+            data = json.load(handle)
+        data['inventory'] = inventory
+        with open(results_path, 'w', encoding='utf-8') as handle:
+            json.dump(data, handle, indent=1)
+    with open(output, encoding='utf-8') as handle:
+        page = handle.read()
+    with open(output, 'w', encoding='utf-8') as handle:
+        handle.write(splice_inventory_section(page, inventory_section({'inventory': inventory})))
+    print(inventory_section({'inventory': inventory}))
+    print('Updated the inventory section of %s' % output)
+    runs = inventory['runs'].values()
+    return 0 if all(item['exit'] == 0 for item in runs) else 1
+
+
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     results_path = os.path.join(BUILD, 'results.json')
@@ -1062,6 +1174,8 @@ def main(argv=None):
             data = json.load(handle)
         write_outputs(data, args.output)
         return 0
+    if args.update_section == 'inventory':
+        return update_inventory_section(args, results_path)
     os.makedirs(BUILD, exist_ok=True)
     cg_version = ensure_community_general(sys.executable)
     collection_copy.refresh(COLLECTIONS)
@@ -1119,6 +1233,8 @@ def main(argv=None):
                                    for variant in calibration['variants']]
         finally:
             sim.close()
+    if wanted(args, 'i'):
+        data['inventory'] = inventory_run(args, sys.executable)
     data['load_end'] = ' '.join('%.2f' % value for value in os.getloadavg())
     with open(results_path, 'w', encoding='utf-8') as handle:
         json.dump(data, handle, indent=1)

@@ -9,8 +9,9 @@ The plugin is imported from the collection under test (ilotest puts it on sys.pa
 option definitions the way ansible-core's plugin loader does (its DOCUMENTATION with the
 ``constructed`` and ``inventory_cache`` fragments), so defaults, choices, types and ``env:`` fallbacks are
 ansible-core's own. Installing ansible-core's collection finder in a pytest worker that has already
-imported ``ansible_collections`` from sys.path does not work, hence this; one ``ansible-inventory``
-run in tests/modules/test_inventory_fleet.py proves the plugin also loads as a real plugin.
+imported ``ansible_collections`` from sys.path does not work, hence this; one ``ansible-inventory --graph``
+and one ``ansible-playbook`` run in tests/modules/test_inventory_fleet.py prove the plugin also loads as a real
+plugin and its groups work in a play.
 """
 
 from __future__ import annotations
