@@ -195,7 +195,6 @@ import hashlib
 import ipaddress
 import os
 import re
-import ssl
 import threading
 import time
 from urllib.parse import urlsplit
@@ -207,14 +206,7 @@ from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructa
 from ansible_collections.lightsout.ilo.plugins.module_utils.body import dig, hpe_oem, oem_key
 from ansible_collections.lightsout.ilo.plugins.module_utils.errors import IloError, IloSecurityError, IloTLSError, IloValidationError, clean_text
 from ansible_collections.lightsout.ilo.plugins.module_utils.client import (
-    HAS_REQUESTS, MAX_BODY_BYTES as DEFAULT_MAX_BODY, RedfishClient, normalize_base_url, origin_of)
-from ansible_collections.lightsout.ilo.plugins.module_utils.client import _DeadlineAdapter
-
-try:
-    from requests.utils import DEFAULT_CA_BUNDLE_PATH
-    from urllib3.util.ssl_ import create_urllib3_context
-except ImportError:  # reported by HAS_REQUESTS
-    DEFAULT_CA_BUNDLE_PATH = create_urllib3_context = None
+    HAS_REQUESTS, MAX_BODY_BYTES as DEFAULT_MAX_BODY, RedfishClient, normalize_base_url, origin_of, tls_context)
 from ansible_collections.lightsout.ilo.plugins.module_utils.facts import HAS_JMESPATH, Gatherer, resolve_subsets
 from ansible_collections.lightsout.ilo.plugins.module_utils.service import IloService, _generation_from_text
 
@@ -441,52 +433,6 @@ def assign_names(records, choices, taken=None):
 # --------------------------------------------------------------------------------------------------
 
 
-class _SharedTLSAdapter(_DeadlineAdapter):
-    """The client's adapter, with one TLS context for every connection of the scan.
-
-    requests builds an SSL context and loads the CA file for each new connection (urllib3's
-    ``ssl_wrap_socket``): about 1 ms of CPU, more than 10% of a probe. The scan builds it once per trust
-    setting (what requests' ``verify`` is for the client); verification is the same: CERT_REQUIRED and
-    host name checking, urllib3's defaults, the same CA file or directory.
-    """
-
-    def __init__(self, context, **kwargs):
-        self.shared_context = context
-        super(_SharedTLSAdapter, self).__init__(**kwargs)
-
-    def build_connection_pool_key_attributes(self, request, verify, cert=None):
-        host_params, pool_kwargs = super(_SharedTLSAdapter, self).build_connection_pool_key_attributes(request, verify, cert)
-        if pool_kwargs.get('cert_reqs') == 'CERT_REQUIRED':
-            pool_kwargs.pop('ca_certs', None)
-            pool_kwargs.pop('ca_cert_dir', None)
-            pool_kwargs['ssl_context'] = self.shared_context
-        return host_params, pool_kwargs
-
-    def cert_verify(self, conn, url, verify, cert):
-        super(_SharedTLSAdapter, self).cert_verify(conn, url, verify, cert)
-        if getattr(conn, 'cert_reqs', None) == 'CERT_REQUIRED':
-            conn.ca_certs = conn.ca_cert_dir = None  # in the shared context already
-
-
-def tls_context(verify):
-    """The SSL context for requests' ``verify`` (a CA file or directory, or True: requests' default bundle), or
-    None where the client's own handling is kept (no verification; a requests without connection pool keys)."""
-    if verify is False or create_urllib3_context is None or not hasattr(_DeadlineAdapter, 'build_connection_pool_key_attributes'):
-        return None
-    location = DEFAULT_CA_BUNDLE_PATH if verify is True else verify
-    if not location or not os.path.exists(location):
-        return None  # the client reports it as requests does
-    context = create_urllib3_context(cert_reqs=ssl.CERT_REQUIRED)
-    try:
-        if os.path.isdir(location):
-            context.load_verify_locations(capath=location)
-        else:
-            context.load_verify_locations(cafile=location)
-    except (OSError, ValueError):  # ssl.SSLError is an OSError: the clients report a CA file that is no CA file
-        return None
-    return context
-
-
 class Scan:
     """Probe targets on a bounded pool of threads; read facts of the iLOs found when ``subsets`` are given.
 
@@ -588,7 +534,7 @@ class Scan:
                 self._tls[verify] = tls_context(verify)
             context = self._tls[verify]
         if context is not None:
-            client.http.mount('https://', _SharedTLSAdapter(context, pool_connections=1, pool_maxsize=FACTS_WORKERS * 2, max_retries=0))
+            client.share_tls_context(context, FACTS_WORKERS * 2)
 
     def _probe(self, target):
         try:
