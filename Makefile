@@ -71,7 +71,7 @@ TEST_ENV = ILO_TEST_COLLECTIONS=$(COLLECTIONS) ILO_TEST_VENV_MIN=$(abspath $(VEN
 	ILO_TEST_VENV_RFPV=$(abspath $(BUILD)/venv-rfpv) ILO_TEST_VENV_ILOREST=$(abspath $(BUILD)/venv-ilorest) \
 	ILO_TEST_VENV_DOCS=$(abspath $(DOCS_VENV)) ILO_TEST_VENV_EE=$(abspath $(EE_VENV))
 
-.PHONY: help venv venvs peers collection demo test units modules playbooks sanity conformance simulator bench bench-inventory lint build clean
+.PHONY: help venv venvs peers collection demo test units modules playbooks sanity conformance simulator bench bench-inventory bench-upload lint build clean
 
 help:
 	@echo "make demo        run the example playbooks against simulated iLO 4, 5 and 6 (no hardware)"
@@ -83,6 +83,7 @@ help:
 	@echo "make conformance DMTF redfish-protocol-validator and HPE python-ilorest-library against the simulator"
 	@echo "make bench       benchmarks vs community.general on the simulator, writes docs/performance.md (BENCH_LATENCY_MS BENCH_RUNS BENCH_HOSTS ...)"
 	@echo "make bench-inventory  only the inventory section (i) of make bench, replaced in docs/performance.md (BENCH_INVENTORY_COUNT BENCH_INVENTORY_PLAY_HOSTS)"
+	@echo "make bench-upload     ilo_firmware's upload of a BENCH_UPLOAD_MIB (100) MiB image vs a plain POST of the same bytes, and its peak memory"
 	@echo "make build       build the collection tarball with ansible-galaxy"
 	@echo "make clean       remove .build, venvs and test output"
 
@@ -191,6 +192,12 @@ bench-inventory: $(VENV)/.stamp
 	$(TEST_ENV) $(VENV)/bin/python tests/bench/run_bench.py --update-section inventory --latency-ms $(BENCH_LATENCY_MS) \
 		--forks $(BENCH_FORKS) --output $(BENCH_OUTPUT) --inventory-count $(BENCH_INVENTORY_COUNT) \
 		--inventory-play-hosts $(BENCH_INVENTORY_PLAY_HOSTS)
+
+# ilo_firmware's streamed multipart push of a BENCH_UPLOAD_MIB MiB image through the simulator, against a plain POST of
+# the same bytes (the floor), and the peak Python memory of the push (tests/simulator/bench_upload.py; prints one row)
+BENCH_UPLOAD_MIB ?= 100
+bench-upload: $(VENV)/.stamp
+	$(TEST_ENV) $(VENV)/bin/python tests/simulator/bench_upload.py --mib $(BENCH_UPLOAD_MIB)
 
 # The ansible-galaxy on PATH (the user's, after the install step of the docs), else the docs venv's
 GALAXY_ON_PATH := $(shell command -v ansible-galaxy 2>/dev/null)
