@@ -45,16 +45,16 @@ def test_no_sanity_ignore_files():
 # of the Python it reads, so `make test` runs pylint once, on the highest core (the newest pylint), over what the
 # collection ships to run (everything but tests/); on the lowest core it runs the tests whose verdict depends on the
 # ansible-core version or its Python (module docs and argument specs, imports, compile, runtime metadata). CI and
-# `make sanity` (ILO_TEST_THOROUGH=1) run every test on the lowest core too, pylint over tests/ and pylint on the
-# lowest core. Without that, those cases are reported as skipped with the reason.
-CORE_DEPENDENT = ['--test', 'validate-modules', '--test', 'ansible-doc', '--test', 'import', '--test', 'compile',
-                  '--test', 'runtime-metadata', '--test', 'action-plugin-docs']
+# `make sanity` (ILO_TEST_THOROUGH=1) add tests/ to that pylint run, the rest of the tests on the lowest core and
+# pylint on the lowest core. Without that, those cases are reported as skipped with the reason. No two cases run the
+# same test on the same core: ansible-test builds each test's venv under ~/.ansible on first use, and two runs
+# building one venv at once break each other (a fresh HOME in CI).
+CORE_DEPENDENT = ['validate-modules', 'ansible-doc', 'import', 'compile', 'runtime-metadata', 'action-plugin-docs']
 SANITY_CASES = {
-    'ansible-core-lowest': ('ILO_TEST_VENV_MIN', CORE_DEPENDENT, False),
+    'ansible-core-lowest': ('ILO_TEST_VENV_MIN', [a for t in CORE_DEPENDENT for a in ('--test', t)], False),
     'ansible-core-highest': ('ILO_TEST_VENV_MAX', ['--skip-test', 'pylint'], False),
     'ansible-core-highest-pylint': ('ILO_TEST_VENV_MAX', ['--test', 'pylint', 'SHIPPED'], False),
-    'ansible-core-lowest-all': ('ILO_TEST_VENV_MIN', ['--skip-test', 'pylint'], True),
-    'ansible-core-highest-pylint-tests': ('ILO_TEST_VENV_MAX', ['--test', 'pylint', 'tests/'], True),
+    'ansible-core-lowest-rest': ('ILO_TEST_VENV_MIN', [a for t in ['pylint'] + CORE_DEPENDENT for a in ('--skip-test', t)], True),
     'ansible-core-lowest-pylint': ('ILO_TEST_VENV_MIN', ['--test', 'pylint'], True),
 }
 
@@ -79,7 +79,7 @@ def test_ansible_test_sanity(case, tmp_path):
     path = venv(variable)
     collection = collection_copy.refresh(str(tmp_path / 'collections'))
     if 'SHIPPED' in selection:
-        selection = selection[:-1] + shipped_python_dirs(collection)
+        selection = selection[:-1] + shipped_python_dirs(collection) + (['tests/'] if THOROUGH else [])
         assert 'plugins/' in selection, selection
     env = dict(os.environ, ANSIBLE_HOME=str(tmp_path / 'ansible-home'))
     command = [os.path.join(path, 'bin', 'ansible-test'), 'sanity', '--python', python_version(path), '--color', 'no'] + selection

@@ -30,8 +30,7 @@ from ansible_collections.lightsout.ilo.plugins.module_utils.state import (
     view,
 )
 
-from ilotest import fresh  # pylint: disable=import-error
-from test_power import FakeClock  # pylint: disable=import-error
+from ilotest import FakeClock, fresh  # pylint: disable=import-error
 
 USER, PASSWORD = 'Administrator', 'password'
 WRITES = ('PATCH', 'PUT', 'POST', 'DELETE')
@@ -193,7 +192,7 @@ def test_check_mode_prediction_is_what_a_real_run_leaves(simulators, profile, mo
 # ---------------------------------------------------------------------------------- poller
 
 def test_poller_stops_at_the_deadline_with_the_last_value():
-    clock = FakeClock()
+    clock = FakeClock(100.0)
     poller = Poller(clock=clock, sleep=clock.sleep)
     seen = []
     reached, last = poller.wait(lambda: len(seen), lambda v: False, poller.deadline(30),
@@ -206,7 +205,7 @@ def test_poller_stops_at_the_deadline_with_the_last_value():
 
 
 def test_poller_returns_as_soon_as_done():
-    clock = FakeClock()
+    clock = FakeClock(100.0)
     poller = Poller(clock=clock, sleep=clock.sleep, initial=1, maximum=1)
     values = iter(['down', 'down', 'up', 'never read'])
     assert poller.wait(lambda: next(values), lambda v: v == 'up', poller.deadline(60)) == (True, 'up')
@@ -293,7 +292,7 @@ def test_manager_reset_replaces_a_given_session_when_it_has_credentials(ilo5, mo
 
 def test_manager_reset_times_out_when_it_never_comes_back(ilo5, monkeypatch):
     client = client_for(ilo5, retries=0)
-    clock = FakeClock()
+    clock = FakeClock(100.0)
     reset = manager_reset(client)
     reset.poller = Poller(clock=clock, sleep=clock.sleep)
     drop_after_post(monkeypatch, ilo5, client, drops=-1)
