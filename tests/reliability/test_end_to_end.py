@@ -12,7 +12,7 @@ import os
 import subprocess
 import sys
 
-from ilotest import ansible_env, fresh  # pylint: disable=import-error
+from ilotest import ansible_env, fresh, module_python  # pylint: disable=import-error
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -27,7 +27,7 @@ def test_faults_through_ansible_playbook(simulators, tmp_path):
     env = ansible_env(tmp_path)
     variables = tmp_path / 'vars.json'
     variables.write_text(json.dumps({'ilo_url': fleet.urls[0], 'ilo_ca': fleet.ca_path, 'out_dir': str(out),
-                                     'ansible_python_interpreter': sys.executable}))
+                                     'ansible_python_interpreter': module_python()[0]}))
     command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', 'localhost,',
                os.path.join(HERE, 'playbooks', 'faults.yml'), '-e', '@' + str(variables)]
     result = subprocess.run(command, cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=300, check=False)

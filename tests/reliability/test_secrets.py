@@ -18,7 +18,7 @@ import sys
 
 import pytest
 
-from ilotest import ansible_env, fresh  # pylint: disable=import-error
+from ilotest import ansible_env, fresh, module_python  # pylint: disable=import-error
 from relkit import SECRET_CHECKS  # pylint: disable=import-error
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -81,7 +81,7 @@ def test_every_module_at_vvvv(secret_sim, tmp_path):
     out = tmp_path / 'out'
     out.mkdir()
     variables = {'ilo_url': fleet.urls[0], 'ilo_ca': fleet.ca_path, 'ilo_user': USER, 'ilo_password': PASSWORD,
-                 'out_dir': str(out), 'ansible_python_interpreter': sys.executable}
+                 'out_dir': str(out), 'ansible_python_interpreter': module_python()[0]}
     result = run('secrets.yml', tmp_path, variables, playbook_env(tmp_path))
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-5000:]
@@ -110,7 +110,7 @@ def test_every_module_at_vvvv(secret_sim, tmp_path):
 
 def test_env_credentials_under_ansible_debug(secret_sim, tmp_path):
     fleet, tokens = secret_sim
-    variables = {'ilo_url': fleet.urls[0], 'ilo_ca': fleet.ca_path, 'ansible_python_interpreter': sys.executable}
+    variables = {'ilo_url': fleet.urls[0], 'ilo_ca': fleet.ca_path, 'ansible_python_interpreter': module_python()[0]}
     env = playbook_env(tmp_path, ANSIBLE_DEBUG='1', ILO_USERNAME=USER, ILO_PASSWORD=PASSWORD)
     result = run('env_credentials.yml', tmp_path, variables, env, verbosity='-vvv')
     output = result.stdout + result.stderr

@@ -108,18 +108,79 @@ def open_sessions(fleet):
 
 CODE_CACHE_HOOK = os.path.join(ROOT, 'tests', 'utils', 'codecache')
 CODE_CACHE = os.path.join(os.path.dirname(os.path.abspath(COLLECTIONS)), 'code-cache')
+WARM_PYTHON = os.path.join(ROOT, 'tests', 'utils', 'warmpython')
+_WARM = {}
+
+
+def _module_side_env():
+    """What the suite's module processes get on top of the caller's environment: the code cache (sitecustomize.py)."""
+    return {'PYTHONPATH': os.pathsep.join([CODE_CACHE_HOOK] + [p for p in [os.environ.get('PYTHONPATH')] if p]),
+            'ILO_TEST_CODE_CACHE': CODE_CACHE}
+
+
+def module_python(warm=None):
+    """The ``ansible_python_interpreter`` of the suite's ansible-playbook runs, and the environment it needs.
+
+    A warm interpreter (tests/utils/warmpython): one server per test process, started on first use, imports
+    ansible.module_utils.basic and requests once and forks a child per module task, which runs the AnsiballZ
+    file as a new interpreter would (about half of a module task's CPU). ``ILO_TEST_COLD_PYTHON=1`` (or
+    ``warm=False``) gives the plain interpreter. Returns ``(interpreter, environment variables)``; the server
+    stops with this process.
+    """
+    if not (warm if warm is not None else not os.environ.get('ILO_TEST_COLD_PYTHON')):
+        return sys.executable, {}
+    if not _WARM or _WARM['server'].poll() is not None:
+        import socket  # pylint: disable=import-outside-toplevel
+        import subprocess  # pylint: disable=import-outside-toplevel
+        import time  # pylint: disable=import-outside-toplevel
+        where = tempfile.mkdtemp(prefix='ilo-warm-', dir='/tmp' if os.path.isdir('/tmp') else None)  # AF_UNIX: short paths
+        path, client = os.path.join(where, 's'), os.path.join(where, 'python')
+        with open(os.path.join(WARM_PYTHON, 'client.py'), encoding='utf-8') as source:
+            text = source.read()
+        with open(client, 'w', encoding='utf-8') as handle:
+            handle.write('#!%s -IS\n%s' % (sys.executable, text))
+        os.chmod(client, 0o755)
+        server = subprocess.Popen([sys.executable, os.path.join(WARM_PYTHON, 'server.py'), path, str(os.getpid())],
+                                  env=dict(os.environ, **_module_side_env()), stdin=subprocess.DEVNULL)
+        end = time.monotonic() + 30
+        while True:
+            probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                probe.connect(path)
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > end:
+                    raise RuntimeError('the warm Python server did not start (%s)' % path)
+                time.sleep(0.02)
+            finally:
+                probe.close()
+
+        def stop(server=server, where=where):
+            server.terminate()
+            try:
+                server.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                server.kill()
+            shutil.rmtree(where, True)
+        if _WARM:
+            _WARM['stop']()
+        _WARM.update(server=server, stop=stop, python=client,
+                     env={'ILO_TEST_WARM_SOCKET': path, 'ILO_TEST_WARM_PYTHON': sys.executable})
+        atexit.register(stop)
+    return _WARM['python'], dict(_WARM['env'])
 
 
 def ansible_env(tmp_path, **extra):
     """The environment for an ansible-playbook run against the simulator.
 
-    The collection under test, a private ANSIBLE_HOME, the test venv's Python, and none of the
-    caller's CA-bundle, ILO_* or ANSIBLE_DEBUG variables; ``extra`` adds or overrides.
+    The collection under test, a private ANSIBLE_HOME, the test venv's Python (warm: ``module_python``), and none
+    of the caller's CA-bundle, ILO_* or ANSIBLE_DEBUG variables; ``extra`` adds or overrides.
     """
     env = dict(os.environ)
     for name in ('REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE', 'ILO_HOST', 'ILO_USERNAME', 'ILO_PASSWORD', 'ILO_CA_PATH',
                  'ILO_VALIDATE_CERTS', 'ANSIBLE_DEBUG'):
         env.pop(name, None)
+    python, warm = module_python()
     env.update({
         'ANSIBLE_COLLECTIONS_PATH': COLLECTIONS,
         'ANSIBLE_HOME': str(tmp_path / 'ansible-home'),
@@ -127,11 +188,11 @@ def ansible_env(tmp_path, **extra):
         'ANSIBLE_RETRY_FILES_ENABLED': '0',
         'ANSIBLE_LOCALHOST_WARNING': '0',
         'ANSIBLE_INVENTORY_UNPARSED_WARNING': '0',
-        'ANSIBLE_PYTHON_INTERPRETER': sys.executable,
-        # each task's module compiled once per source, not once per task (tests/utils/codecache/sitecustomize.py)
-        'PYTHONPATH': os.pathsep.join([CODE_CACHE_HOOK] + [p for p in [env.get('PYTHONPATH')] if p]),
-        'ILO_TEST_CODE_CACHE': CODE_CACHE,
+        'ANSIBLE_PYTHON_INTERPRETER': python,
     })
+    # each task's module compiled once per source, not once per task (tests/utils/codecache/sitecustomize.py)
+    env.update(_module_side_env())
+    env.update(warm)
     env.update(extra)
     return env
 

@@ -18,14 +18,14 @@ import os
 import subprocess
 import sys
 
-from ilotest import ansible_env  # pylint: disable=import-error
+from ilotest import ansible_env, module_python  # pylint: disable=import-error
 
 
 def inventory(hosts, group_vars=None, groups=None):
     """INI inventory text: group ``ilo`` with ``hosts`` ({name: {var: value}}) and optional group vars (for
     every group), ``groups`` ({group: {name: {var: value}}}) more groups."""
     lines = []
-    group_vars = dict(group_vars or {}, ansible_python_interpreter=sys.executable)
+    group_vars = dict(group_vars or {}, ansible_python_interpreter=module_python()[0])
     for group, members in dict(groups or {}, ilo=hosts).items():
         lines += ['[%s]' % group]
         lines += ['%s %s' % (name, ' '.join('%s=%s' % kv for kv in sorted(variables.items()))) for name, variables in members.items()]

@@ -1,0 +1,101 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) lightsout.ilo contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The suite's own speed-ups for ansible-playbook runs do not change what a module sees.
+
+- tests/utils/warmpython: the interpreter the suite gives Ansible (``ilotest.module_python``) runs a
+  script with the caller's arguments, stdin/stdout/stderr, environment, working directory and exit
+  status, in a fresh child of a server that preloaded ansible.module_utils.basic; without the server
+  it is the plain interpreter.
+- tests/utils/codecache: zip imports compile once per source; a changed source is compiled again.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+
+from ilotest import CODE_CACHE_HOOK, module_python  # pylint: disable=import-error
+
+SCRIPT = r'''
+import json, os, sys
+data = sys.stdin.read()
+sys.stderr.write('to stderr\n')
+print(json.dumps({'argv': sys.argv, 'cwd': os.getcwd(), 'env': os.environ.get('WARM_TEST'), 'stdin': data,
+                  'pid': os.getpid(), 'ppid': os.getppid(), 'name': __name__,
+                  'preloaded': 'ansible.module_utils.basic' in sys.modules}))
+sys.exit(int(os.environ.get('WARM_EXIT', '0')))
+'''
+
+
+def run(python, env, script, *args, cwd=None, stdin=''):
+    return subprocess.run([python, str(script)] + list(args), input=stdin, capture_output=True, text=True, cwd=cwd,
+                          env=dict(os.environ, **env), timeout=60, check=False)
+
+
+def test_warm_python_runs_a_script_as_a_new_interpreter_would(tmp_path):
+    import json  # pylint: disable=import-outside-toplevel
+    python, env = module_python(warm=True)
+    assert python != sys.executable and env['ILO_TEST_WARM_SOCKET']
+    script = tmp_path / 'script.py'
+    script.write_text(SCRIPT)
+    work = tmp_path / 'work'
+    work.mkdir()
+    result = run(python, dict(env, WARM_TEST='from the caller', WARM_EXIT='3'), script, 'a b', '--x', cwd=str(work), stdin='in\n')
+    assert result.returncode == 3, result.stderr
+    assert result.stderr == 'to stderr\n'
+    seen = json.loads(result.stdout)
+    assert seen['argv'] == [str(script), 'a b', '--x'] and seen['cwd'] == str(work) and seen['env'] == 'from the caller'
+    assert seen['stdin'] == 'in\n' and seen['name'] == '__main__'
+    # a child of the warm server, which had imported ansible.module_utils.basic: not the client process itself
+    assert seen['preloaded'] and seen['ppid'] != os.getpid()
+    second = json.loads(run(python, env, script).stdout)
+    assert second['pid'] != seen['pid'] and second['ppid'] == seen['ppid'], 'one fresh child per run, of one server'
+
+
+def test_warm_python_exceptions_and_exit_messages(tmp_path):
+    python, env = module_python(warm=True)
+    raising = tmp_path / 'raising.py'
+    raising.write_text('raise KeyError("boom")\n')
+    result = run(python, env, raising)
+    assert result.returncode == 1 and 'KeyError' in result.stderr and 'boom' in result.stderr, result.stderr
+    message = tmp_path / 'message.py'
+    message.write_text('import sys\nsys.exit("failed: why")\n')
+    result = run(python, env, message)
+    assert result.returncode == 1 and result.stderr.strip() == 'failed: why'
+
+
+def test_without_the_server_it_is_the_plain_interpreter(tmp_path):
+    import json  # pylint: disable=import-outside-toplevel
+    python, env = module_python(warm=True)
+    script = tmp_path / 'script.py'
+    script.write_text(SCRIPT)
+    result = run(python, dict(env, ILO_TEST_WARM_SOCKET=str(tmp_path / 'gone'), WARM_EXIT='4'), script, 'x')
+    assert result.returncode == 4, result.stderr
+    seen = json.loads(result.stdout)
+    assert seen['argv'] == [str(script), 'x'] and not seen['preloaded']
+
+
+def test_code_cache_compiles_a_zip_module_once_per_source(tmp_path):
+    cache = tmp_path / 'cache'
+    env = dict(os.environ, PYTHONPATH=CODE_CACHE_HOOK, ILO_TEST_CODE_CACHE=str(cache))
+
+    def import_from_zip(source):
+        archive = tmp_path / 'lib.zip'
+        with zipfile.ZipFile(str(archive), 'w') as handle:
+            handle.writestr('zipped_mod.py', source)
+        return subprocess.run([sys.executable, '-c', 'import sys; sys.path.insert(0, sys.argv[1]); import zipped_mod; '
+                               'print(zipped_mod.VALUE, zipped_mod.where())', str(archive)],
+                              env=env, capture_output=True, text=True, check=True).stdout.split()
+
+    first = 'VALUE = 1\ndef where():\n    return __file__\n'
+    assert import_from_zip(first)[0] == '1'
+    entries = sorted(os.listdir(str(cache)))
+    assert len(entries) == 1
+    value, where = import_from_zip(first)
+    assert value == '1' and where.endswith(os.path.join('lib.zip', 'zipped_mod.py'))
+    assert sorted(os.listdir(str(cache))) == entries, 'the same source is not compiled again'
+    assert import_from_zip(first.replace('VALUE = 1', 'VALUE = 2'))[0] == '2', 'a changed source is never served stale'
+    assert len(os.listdir(str(cache))) == 2
