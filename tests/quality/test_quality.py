@@ -103,6 +103,15 @@ def test_galaxy_tarball_installs_and_runs(tmp_path, simulators):
     env = dict(os.environ, ANSIBLE_HOME=str(tmp_path / 'ansible-home'), ANSIBLE_COLLECTIONS_PATH=str(installed), ANSIBLE_NOCOLOR='1')
     subprocess.run([os.path.join(path, 'ansible-galaxy'), 'collection', 'install', tarball, '-p', str(installed)],
                    check=True, capture_output=True, env=env)
+    # what an installed collection needs beyond plugins: the roles (their argument specs), the EE definition, the docs
+    collection = installed / 'ansible_collections' / 'lightsout' / 'ilo'
+    roles = sorted(os.listdir(os.path.join(ROOT, 'roles')))
+    for shipped in ['meta/execution-environment.yml', 'meta/requirements.txt', 'requirements.txt', 'docs/awx.md', 'docs/modules/ilo_power.md',
+                    'docs/examples/demo.yml'] + ['roles/%s/meta/argument_specs.yml' % role for role in roles]:
+        assert (collection / shipped).is_file(), shipped
+    listed = subprocess.run([os.path.join(path, 'ansible-doc'), '-t', 'role', '-l', 'lightsout.ilo'], env=env, capture_output=True,
+                            text=True, timeout=120, check=True).stdout
+    assert [role for role in roles if 'lightsout.ilo.%s' % role not in listed] == [], listed
     fleet = fresh(simulators('ilo5'))
     playbook = tmp_path / 'play.yml'
     playbook.write_text('''
