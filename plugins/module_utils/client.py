@@ -37,6 +37,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import email.utils
+import heapq
+import itertools
 import math
 import os
 import re
@@ -890,6 +892,60 @@ def _attempts(error, attempts, guard):
 _CURRENT = threading.local()
 
 
+class _Watchdog:
+    """One thread for every request deadline of the process: it fires each _Deadline when it passes.
+
+    A timer thread per request cost more CPU than the rest of a small GET (start, wake, cancel); a fact
+    gathering of a 45-server enclosure makes ~600 requests. A stopped deadline leaves the heap when it
+    comes first, or with the others when they are most of it. A forked child starts its own.
+    """
+
+    def __init__(self):
+        self._pid = self._cond = self._heap = self._thread = None
+        self._stale = 0
+        self._count = itertools.count()
+
+    def _condition(self):
+        if self._pid != os.getpid():
+            self._pid, self._cond, self._heap, self._thread, self._stale = os.getpid(), threading.Condition(), [], None, 0
+        return self._cond
+
+    def add(self, deadline):
+        with self._condition():
+            if self._stale > 64 and 2 * self._stale > len(self._heap):
+                self._heap = [item for item in self._heap if not item[2].stopped]
+                heapq.heapify(self._heap)
+                self._stale = 0
+            heapq.heappush(self._heap, (deadline.end, next(self._count), deadline))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, args=(self._cond,), name='ilo-request-deadlines')
+                self._thread.daemon = True
+                self._thread.start()
+            elif self._heap[0][2] is deadline:
+                self._cond.notify()
+
+    def stop(self, deadline):
+        with self._condition():
+            if not deadline.stopped:
+                deadline.stopped = True
+                self._stale += 1
+
+    def _run(self, cond):
+        while True:
+            with cond:
+                while self._heap and self._heap[0][2].stopped:
+                    heapq.heappop(self._heap)
+                    self._stale -= 1
+                if not self._heap or self._heap[0][0] > time.monotonic():
+                    cond.wait(self._heap[0][0] - time.monotonic() if self._heap else None)
+                    continue
+                due = heapq.heappop(self._heap)[2]
+            due.fire()
+
+
+_WATCHDOG = _Watchdog()
+
+
 class _Deadline:
     """The deadline of one logical request. When it passes, the sockets the request uses are shut
     down, which ends any read in progress however slowly the server drips bytes."""
@@ -898,11 +954,10 @@ class _Deadline:
         self.seconds = seconds
         self.end = time.monotonic() + seconds
         self.fired = False
+        self.stopped = False
         self._sockets = []
         self._lock = threading.Lock()
-        self._timer = threading.Timer(max(0.0, seconds), self.fire)
-        self._timer.daemon = True
-        self._timer.start()
+        _WATCHDOG.add(self)
 
     def remaining(self):
         return self.end - time.monotonic()
@@ -928,7 +983,7 @@ class _Deadline:
             _shutdown(sock)
 
     def stop(self):
-        self._timer.cancel()
+        _WATCHDOG.stop(self)
 
     def watching(self):
         return _Watching(self)

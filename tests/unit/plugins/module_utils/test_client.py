@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 
 import pytest
 
@@ -222,6 +223,39 @@ def test_timeout_is_the_deadline_of_the_whole_request(ilo5):
             client.get(uri, fresh=True)
         ilo5.ilos[0].clear_faults()
     assert 'within the 0.3 s deadline (timeout)' in caught.value.message and client._sleep == []
+
+
+class _Due:
+    """A deadline as the watchdog sees it (end, stopped, fire)."""
+
+    def __init__(self, seconds, fired):
+        self.end, self.stopped, self.seconds, self._fired = time.monotonic() + seconds, False, seconds, fired
+
+    def fire(self):
+        self._fired.append(self)
+
+
+def test_request_deadlines_share_one_thread_and_fire_in_order():
+    """One thread watches every deadline of the process (not a timer thread per request): a live deadline fires
+    when it passes, in order, also behind hundreds of stopped ones; a stopped one never fires."""
+    dog = client_mod._Watchdog()  # pylint: disable=protected-access
+    fired = []
+    stopped = [_Due(0.05, fired) for _count in range(300)]
+    for due in stopped:
+        dog.add(due)
+        dog.stop(due)
+    later, sooner = _Due(0.4, fired), _Due(0.15, fired)
+    dog.add(later)
+    dog.add(sooner)
+    thread = dog._thread  # pylint: disable=protected-access
+    started = time.monotonic()
+    while len(fired) < 2 and time.monotonic() - started < 5:
+        time.sleep(0.01)
+    assert fired == [sooner, later]
+    assert time.monotonic() - started >= 0.3
+    assert dog._thread is thread and thread.is_alive()  # pylint: disable=protected-access
+    assert [item for item in dog._heap if not item[2].stopped] == []  # pylint: disable=protected-access
+    assert len(dog._heap) < 300, 'stopped deadlines are dropped, not kept until they pass'  # pylint: disable=protected-access
 
 
 def test_connection_refused_is_retried_and_reported():
