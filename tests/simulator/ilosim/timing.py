@@ -108,6 +108,7 @@ class Load:
         self.now = dict.fromkeys(self.FIELDS, 0)
         self.peak = dict.fromkeys(self.FIELDS, 0)
         self.waited = 0
+        self._tickets = self._turn = 0  # arrival order of acquire(), and whose turn it is
 
     def set_workers(self, workers):
         with self.cond:
@@ -128,12 +129,19 @@ class Load:
         return self.workers and self.now["in_service"] + self.now["handshakes"] >= self.workers
 
     def acquire(self, field="in_service"):
-        """Take a worker for a request (``in_service``) or a TLS handshake (``handshakes``), waiting while all are busy."""
+        """Take a worker for a request (``in_service``) or a TLS handshake (``handshakes``), waiting while all are busy.
+
+        With a worker limit, in the order of arrival, as a BMC's web server takes requests off its queue (a
+        condition variable alone wakes waiters in any order, so a later request could be served first)."""
         with self.cond:
-            if self._busy():
+            ticket = self._tickets
+            self._tickets += 1
+            if self._busy() or (self.workers and self._turn != ticket):
                 self.waited += 1
-                while self._busy():
+                while self._busy() or (self.workers and self._turn != ticket):
                     self.cond.wait()
+            self._turn = max(self._turn, ticket + 1)
+            self.cond.notify_all()
             self.now[field] += 1
             self.peak[field] = max(self.peak[field], self.now[field])
 

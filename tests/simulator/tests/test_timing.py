@@ -80,6 +80,35 @@ def test_load_worker_limit_counts_and_peaks():
     assert load.snapshot()["peak"]["in_service"] == 0
 
 
+def test_serial_worker_serves_in_order_of_arrival():
+    """A serial BMC takes requests off its queue in arrival order: waiters never jump the queue however the threads
+    are scheduled (a bare condition variable woke them in any order, and a later request was served first)."""
+    load = Load(workers=1)
+    load.acquire()
+    served, threads = [], []
+
+    def request(number):
+        load.acquire()
+        served.append(number)
+        time.sleep(0.001)
+        load.release()
+
+    for number in range(12):
+        threads.append(threading.Thread(target=request, args=(number,)))
+        threads[-1].start()
+        deadline = time.monotonic() + 5
+        while load.snapshot()["waited"] < number + 1 and time.monotonic() < deadline:
+            time.sleep(0.001)  # this one is queued before the next arrives
+    load.release()
+    for thread in threads:
+        thread.join(5)
+    assert served == list(range(12))
+    load.set_workers(0)  # unlimited again: nobody waits for a turn
+    load.acquire()
+    load.acquire()
+    assert load.snapshot()["now"]["in_service"] == 2
+
+
 def _burst(fleet, count):
     """``count`` clients, each on its own connection, GET the system at the same moment."""
     barrier = threading.Barrier(count)
