@@ -89,7 +89,7 @@ help:
 	@echo "make bench-inventory  only the inventory section (i) of make bench, replaced in docs/performance.md (BENCH_INVENTORY_COUNT BENCH_INVENTORY_PLAY_HOSTS)"
 	@echo "make bench-upload     ilo_firmware's upload of a BENCH_UPLOAD_MIB (100) MiB image vs a plain POST of the same bytes, and its peak memory"
 	@echo "make build       build the collection tarball with ansible-galaxy"
-	@echo "make clean       remove .build, venvs and test output"
+	@echo "make clean       remove .build, venvs, test output and bytecode"
 
 # $(call test_venv,DIR,PYTHON,ANSIBLE_CORE_VERSION,VARIABLE,PYTHON_VERSION): a venv with ansible-core and the test requirements,
 # and ansible-test's pip bootstrap primed for it.
@@ -212,3 +212,4 @@ build: collection $(if $(GALAXY_ON_PATH),,$(DOCS_VENV)/.stamp)
 
 clean:
 	rm -rf $(BUILD) $(VENV) $(VENV_MAX) tests/output
+	find . -name __pycache__ -type d -not -path './.git/*' -prune -exec rm -rf {} +
