@@ -127,7 +127,9 @@ def module_python(warm=None):
     ``warm=False``) gives the plain interpreter. Returns ``(interpreter, environment variables)``; the server
     stops with this process.
     """
-    if not (warm if warm is not None else not os.environ.get('ILO_TEST_COLD_PYTHON')):
+    if warm is None:
+        warm = not os.environ.get('ILO_TEST_COLD_PYTHON')
+    if not warm:
         return sys.executable, {}
     if not _WARM or _WARM['server'].poll() is not None:
         import socket  # pylint: disable=import-outside-toplevel

@@ -78,6 +78,31 @@ def test_without_the_server_it_is_the_plain_interpreter(tmp_path):
     assert seen['argv'] == [str(script), 'x'] and not seen['preloaded']
 
 
+def test_warm_python_server_keeps_no_descriptor_of_a_broken_request():
+    """A request that ends early (a client killed while sending) leaves the server holding none of its descriptors:
+    one it kept would hold the task's stdout open, and Ansible would wait for its end forever."""
+    import array  # pylint: disable=import-outside-toplevel
+    import select  # pylint: disable=import-outside-toplevel
+    import socket  # pylint: disable=import-outside-toplevel
+    import struct  # pylint: disable=import-outside-toplevel
+    _python, env = module_python(warm=True)
+    readable, writable = os.pipe()
+    try:
+        conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        conn.connect(env['ILO_TEST_WARM_SOCKET'])
+        conn.sendmsg([struct.pack('!I', 1000)], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array('i', [writable] * 3))])
+        conn.sendall(b'{"argv": ')  # and no more
+        conn.close()
+        os.close(writable)
+        writable = None
+        ready, _w, _x = select.select([readable], [], [], 10)
+        assert ready and os.read(readable, 1) == b'', 'the server still holds the write end of the pipe'
+    finally:
+        os.close(readable)
+        if writable is not None:
+            os.close(writable)
+
+
 def test_code_cache_compiles_a_zip_module_once_per_source(tmp_path):
     cache = tmp_path / 'cache'
     env = dict(os.environ, PYTHONPATH=CODE_CACHE_HOOK, ILO_TEST_CODE_CACHE=str(cache))

@@ -51,21 +51,27 @@ def receive(conn):
     for level, kind, payload in ancillary:
         if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
             fds.extend(struct.unpack('%di' % (len(payload) // 4), payload[:len(payload) - len(payload) % 4]))
-    while len(data) < HEADER.size:
-        chunk = conn.recv(HEADER.size - len(data))
-        if not chunk:
-            raise EOFError('short header')
-        data += chunk
-    (size,) = HEADER.unpack(data)
-    body = b''
-    while len(body) < size:
-        chunk = conn.recv(min(65536, size - len(body)))
-        if not chunk:
-            raise EOFError('short request')
-        body += chunk
-    if len(fds) != 3:
-        raise ValueError('expected 3 descriptors, got %d' % len(fds))
-    return fds, json.loads(body.decode('utf-8'))
+    try:
+        while len(data) < HEADER.size:
+            chunk = conn.recv(HEADER.size - len(data))
+            if not chunk:
+                raise EOFError('short header')
+            data += chunk
+        (size,) = HEADER.unpack(data)
+        body = b''
+        while len(body) < size:
+            chunk = conn.recv(min(65536, size - len(body)))
+            if not chunk:
+                raise EOFError('short request')
+            body += chunk
+        if len(fds) != 3:
+            raise ValueError('expected 3 descriptors, got %d' % len(fds))
+        return fds, json.loads(body.decode('utf-8'))
+    except BaseException:
+        # a descriptor kept here would hold the task's stdout open: Ansible would wait for its end forever
+        for fd in fds:
+            os.close(fd)
+        raise
 
 
 def exit_code(exc):
