@@ -365,15 +365,12 @@ class IloUserModule(IloModule):
         self.result.update(changed=bool(changes), action='updated' if changes else 'none', changes=changes, user=after,
                            messages=outcome.messages)
         if 'password' in changes and same_name(body.get('UserName'), in_use) and not self.check_mode:
-            self.result['logged_in_again'] = self._log_in_again(password)
+            # the task's own account has a new password: go on with it (see the module notes)
+            self.result['logged_in_again'] = self.client.use_new_password(password)
         shown_after = dict(self._shown(after), state='present')
         if 'password' in changes:
             shown_after['password'] = HIDDEN
         self._diff(dict(self._shown(before), state='present'), shown_after)
-
-    def _log_in_again(self, password):
-        """The task's own account has a new password: go on with it (see the module notes)."""
-        return self.client.use_new_password(password)
 
     # ------------------------------------------------------------------ diff
     @staticmethod
