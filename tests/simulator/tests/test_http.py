@@ -2,6 +2,7 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Transport, auth, sessions, errors, headers, ETags, queries and the control API."""
 
+import errno
 import http.client
 import re
 import socket
@@ -389,12 +390,19 @@ def test_latency_also_delays_new_tls_handshakes(ilo5):
 
 
 def test_fleet_uses_consecutive_ports(sim):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        base = probe.getsockname()[1]
-    if base > 65000:
-        base -= 1000
-    fleet = sim(tree={"/redfish/v1/": {"@odata.id": "/redfish/v1/"}}, count=3, port=base)
+    # A free port now may be taken a moment later (another worker's connection): a few bases are tried.
+    for attempt in range(5):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            base = probe.getsockname()[1]
+        if base > 65000:
+            base -= 1000
+        try:
+            fleet = sim(tree={"/redfish/v1/": {"@odata.id": "/redfish/v1/"}}, count=3, port=base)
+            break
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE or attempt == 4:
+                raise
     assert fleet.urls == ["https://127.0.0.1:%d" % (base + i) for i in range(3)]
 
 
