@@ -223,8 +223,10 @@ def summary(walk):
 
 
 def freeze(venv):
-    return subprocess.run([os.path.join(venv, 'bin', 'python'), '-m', 'pip', 'freeze', '--all', '--disable-pip-version-check'],
-                          check=True, capture_output=True, text=True).stdout
+    """Every distribution installed in ``venv`` with its version (what ``pip freeze --all`` lists, without pip's start-up)."""
+    code = ("import importlib.metadata as m; "
+            "print('\\n'.join(sorted('%s==%s' % (d.metadata['Name'], d.version) for d in m.distributions())))")
+    return subprocess.run([os.path.join(venv, 'bin', 'python'), '-I', '-c', code], check=True, capture_output=True, text=True).stdout
 
 
 #: Examples another test runs exactly as written: not run twice.
