@@ -8,7 +8,9 @@ from __future__ import annotations
 import gc
 import json
 import os
+import resource
 import sys
+import time
 
 import pytest
 
@@ -133,6 +135,7 @@ def _relkit():
 # Time per tier (tests/unit, tests/modules, ...), printed at the end of the run: setup, call and
 # teardown of every test summed (under pytest-xdist the controller sees every worker's reports).
 TIER_TIMES = {}
+SESSION_START = []
 
 
 def tier_of(nodeid):
@@ -147,12 +150,22 @@ def pytest_runtest_logreport(report):
         entry[1] += 1
 
 
+def pytest_sessionstart(session):  # pylint: disable=unused-argument
+    SESSION_START.append(time.monotonic())
+
+
 def _report_tier_times(terminalreporter):
     if not TIER_TIMES:
         return
     terminalreporter.write_sep('-', 'time per tier (test time summed over the workers)')
     for tier, (seconds, count) in sorted(TIER_TIMES.items(), key=lambda item: -item[1][0]):
         terminalreporter.write_line('%-24s %7.1f s  %4d tests' % (tier, seconds, count))
+    if SESSION_START:
+        # This process and the ones it has waited for (pytest-xdist's workers and what they ran): on a machine
+        # whose cores are near 100% busy the run is CPU-bound and its time follows the CPU it uses.
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else (os.cpu_count() or 1)
+        terminalreporter.write_line(ilotest.cpu_line([resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)],
+                                                     time.monotonic() - SESSION_START[0], cores))
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -199,6 +199,15 @@ def ansible_env(tmp_path, **extra):
     return env
 
 
+def cpu_line(rusages, seconds, cores):
+    """What a run's processes used (``resource.getrusage`` results): CPU seconds, and their share of ``cores``
+    over ``seconds`` of wall time (near 100%: the run is CPU-bound, its time follows its CPU)."""
+    user = sum(r.ru_utime for r in rusages)
+    system = sum(r.ru_stime for r in rusages)
+    return 'CPU %.0f s (user %.0f, system %.0f): %.0f%% of %d cores over %.0f s' % (
+        user + system, user, system, 100.0 * (user + system) / max(seconds * cores, 1e-9), cores, seconds)
+
+
 class FakeClock:
     """A monotonic clock and its sleep for code that waits (state.Poller and its users): sleeping moves time on."""
 

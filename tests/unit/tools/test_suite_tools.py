@@ -17,7 +17,7 @@ import subprocess
 import sys
 import zipfile
 
-from ilotest import CODE_CACHE_HOOK, module_python  # pylint: disable=import-error
+from ilotest import CODE_CACHE_HOOK, cpu_line, module_python  # pylint: disable=import-error
 
 SCRIPT = r'''
 import json, os, sys
@@ -124,3 +124,13 @@ def test_code_cache_compiles_a_zip_module_once_per_source(tmp_path):
     assert sorted(os.listdir(str(cache))) == entries, 'the same source is not compiled again'
     assert import_from_zip(first.replace('VALUE = 1', 'VALUE = 2'))[0] == '2', 'a changed source is never served stale'
     assert len(os.listdir(str(cache))) == 2
+
+
+def test_cpu_line_sums_the_processes_and_relates_them_to_the_cores():
+    """The run summary's CPU line: user and system time of every process given, and their share of cores x wall."""
+    class Usage:  # the two fields of resource.struct_rusage the line reads
+        def __init__(self, user, system):
+            self.ru_utime, self.ru_stime = user, system
+    assert cpu_line([Usage(20.4, 2.0), Usage(280.0, 37.6)], 200.0, 2) == \
+        'CPU 340 s (user 300, system 40): 85% of 2 cores over 200 s'
+    assert cpu_line([Usage(1.0, 0.0)], 0.0, 2).startswith('CPU 1 s (user 1, system 0): ')
