@@ -279,9 +279,13 @@ class RedfishClient:
         self.http.trust_env = False  # no ~/.netrc credentials; CA bundle and proxies are decided here
         self.http.verify = resolve_verify(validate_certs, ca_path, environ)
         self.http.proxies = environ_proxies(self.base_url)
-        adapter = _DeadlineAdapter(pool_connections=1, pool_maxsize=max(1, int(pool_size)), max_retries=0)
-        self.http.mount('https://', adapter)
-        self.http.mount('http://', adapter)
+        pool_maxsize = max(1, int(pool_size))
+        self.http.mount('http://', _DeadlineAdapter(pool_connections=1, pool_maxsize=pool_maxsize, max_retries=0))
+        # One TLS context for every connection of this client, made on the first: requests builds one and loads the
+        # CA file for each new connection, about 40 ms of CPU for a bundle like certifi's, and parallel reads open several.
+        verify = self.http.verify
+        self.http.mount('https://', _SharedTLSAdapter(lambda: tls_context(verify), pool_connections=1, pool_maxsize=pool_maxsize,
+                                                      max_retries=0))
         self.http.headers.update({
             'Accept': 'application/json',
             'OData-Version': '4.0',
@@ -657,7 +661,7 @@ class RedfishClient:
 
     def share_tls_context(self, context, pool_maxsize):
         """Make this client's https connections use ``context`` (from :func:`tls_context`), shared with other
-        clients of the same trust setting, instead of building one per connection."""
+        clients of the same trust setting, instead of the one the client would make for itself."""
         self.http.mount('https://', _SharedTLSAdapter(context, pool_connections=1, pool_maxsize=pool_maxsize, max_retries=0))
 
     def use_new_password(self, password):
@@ -1083,29 +1087,41 @@ class _DeadlineAdapter(HTTPAdapter):
 
 
 class _SharedTLSAdapter(_DeadlineAdapter):
-    """The client's adapter, with one TLS context for every connection of many clients (an inventory scan).
+    """The client's https adapter: one TLS context for every connection of the client, or of many clients (an
+    inventory scan shares one per trust setting).
 
     requests builds an SSL context and loads the CA file for each new connection (urllib3's
-    ``ssl_wrap_socket``): about 1 ms of CPU, more than 10% of a probe. A scan builds it once per trust
-    setting (what requests' ``verify`` is for the client); verification is the same: CERT_REQUIRED and
-    host name checking, urllib3's defaults, the same CA file or directory.
+    ``ssl_wrap_socket``): about 1 ms of CPU for one CA, 40 ms for a bundle like certifi's. Verification is the
+    same: CERT_REQUIRED and host name checking, urllib3's defaults, the same CA file or directory (requests'
+    ``verify`` for the client). ``context`` is the context, or a function that makes it on first use; None (no
+    verification, a CA file that does not load, a requests without connection pool keys) keeps requests' handling.
     """
 
     def __init__(self, context, **kwargs):
-        self.shared_context = context
+        self._context = context
+        self._context_lock = threading.Lock()
         super(_SharedTLSAdapter, self).__init__(**kwargs)
+
+    @property
+    def shared_context(self):
+        if callable(self._context):
+            with self._context_lock:
+                if callable(self._context):
+                    self._context = self._context()
+        return self._context
 
     def build_connection_pool_key_attributes(self, request, verify, cert=None):
         host_params, pool_kwargs = super(_SharedTLSAdapter, self).build_connection_pool_key_attributes(request, verify, cert)
-        if pool_kwargs.get('cert_reqs') == 'CERT_REQUIRED':
+        context = self.shared_context if pool_kwargs.get('cert_reqs') == 'CERT_REQUIRED' else None
+        if context is not None:
             pool_kwargs.pop('ca_certs', None)
             pool_kwargs.pop('ca_cert_dir', None)
-            pool_kwargs['ssl_context'] = self.shared_context
+            pool_kwargs['ssl_context'] = context
         return host_params, pool_kwargs
 
     def cert_verify(self, conn, url, verify, cert):
         super(_SharedTLSAdapter, self).cert_verify(conn, url, verify, cert)
-        if getattr(conn, 'cert_reqs', None) == 'CERT_REQUIRED':
+        if getattr(conn, 'cert_reqs', None) == 'CERT_REQUIRED' and self.shared_context is not None:
             conn.ca_certs = conn.ca_cert_dir = None  # in the shared context already
 
 

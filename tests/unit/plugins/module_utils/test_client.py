@@ -196,6 +196,26 @@ def test_tls_verified_with_ca_path_and_refused_without(ilo5):
     assert 'certificate verify failed' in caught.value.message and 'ca_path' in caught.value.message
 
 
+def test_connections_of_a_client_share_one_tls_context(simulators, tmp_path):
+    """requests builds an SSL context and loads the CA file for every new connection (about 40 ms of CPU for a bundle
+    like certifi's); a client builds one that all its connections use, and still verifies the iLO's certificate."""
+    fleet = fresh(simulators('ilo5', latency_ms=30))  # the parallel reads overlap: more than one connection
+    bundle = tmp_path / 'bundle.pem'
+    with open(fleet.ca_path, encoding='utf-8') as handle:
+        bundle.write_text(handle.read())
+    with make(fleet, ca_path=None, auth='basic', environ={'REQUESTS_CA_BUNDLE': str(bundle)}) as client:
+        client.get_many(['/redfish/v1/Systems/1/', '/redfish/v1/Managers/1/', '/redfish/v1/Chassis/1/', '/redfish/v1/SessionService/',
+                         '/redfish/v1/AccountService/', '/redfish/v1/UpdateService/'], workers=4)
+        pools = client.http.get_adapter(client.base_url).poolmanager.pools
+        sockets = [conn.sock for key in pools.keys() for conn in pools[key].pool.queue if conn is not None and conn.sock is not None]
+        assert len(sockets) >= 2, sockets
+        assert len(set(id(sock.context) for sock in sockets)) == 1
+    # verification is the same: requests' own bundle (certifi) loads, and the iLO's certificate is refused with it
+    with pytest.raises(IloTLSError, match='certificate verify failed'):
+        with make(fleet, ca_path=None, auth='basic', environ={}, retries=0) as client:
+            client.get('/redfish/v1/Systems/1/')
+
+
 def test_ca_path_wins_over_requests_ca_bundle(ilo5, tmp_path):
     bogus = tmp_path / 'other-ca.pem'
     bogus.write_text('not a certificate')
