@@ -8,18 +8,21 @@ docs/examples/*.yml, the way a new user does: in a fresh checkout (every file gi
 a HOME of its own and the docs venv (``.build/venv-docs``: only the ansible-core and requirements.txt
 the install step names) first on PATH, it installs what the page says, builds the tarball with
 ``make build``, installs it into ``~/.ansible/collections``, starts ``make simulator``, saves its
-printed inventory as ``sim.ini``, runs its ``export`` line, and runs every command and playbook.
+printed inventory as ``sim.ini``, runs its ``export`` line, and runs every command and playbook. The
+tarball the guide built and installed is checked too: what it ships, and that ansible-doc reads it.
 """
 
 from __future__ import annotations
 
 import ast
+import glob
 import json
 import os
 import shutil
 import ssl
 import subprocess
 import sys
+import tarfile
 import time
 import urllib.request
 
@@ -201,6 +204,29 @@ def firmware_example_play(collections):
              'module_defaults': {'group/lightsout.ilo.ilo': {'hostname': '{{ ansible_host }}'}}, 'tasks': tasks}]
 
 
+def check_the_tarball(walk, installed):
+    """The tarball `make build` wrote, which the install step put in ~/.ansible/collections: it ships what an
+    installed collection needs beyond plugins (the roles' argument specs, the EE definition, the docs) and nothing
+    of the work tree; ansible-doc, the README's way to read a module's documentation, finds the roles and the
+    modules there, not in the checkout. The plays that follow run modules from it."""
+    (tarball,) = glob.glob(os.path.join(walk.checkout, '.build', 'dist', 'lightsout-ilo-*.tar.gz'))
+    with tarfile.open(tarball) as archive:
+        names = archive.getnames()
+    assert 'plugins/modules/ilo_session.py' in names and 'meta/runtime.yml' in names, names
+    assert not [n for n in names if n.startswith(('.build', '.venv', '.ci', 'tests/output'))], names
+    roles = sorted(os.listdir(os.path.join(ROOT, 'roles')))
+    shipped = ['meta/execution-environment.yml', 'meta/requirements.txt', 'requirements.txt', 'docs/awx.md',
+               'docs/modules/ilo_power.md', 'docs/examples/demo.yml'] + ['roles/%s/meta/argument_specs.yml' % r for r in roles]
+    missing = [name for name in shipped if not os.path.isfile(os.path.join(installed, name))]
+    assert not missing, 'the installed tarball lacks %s' % missing
+    listed = walk.record(run(None, 'ansible-doc -t role -l lightsout.ilo', ['ansible-doc', '-t', 'role', '-l', 'lightsout.ilo'],
+                             walk.checkout, walk.env, timeout=120))
+    assert [role for role in roles if 'lightsout.ilo.%s' % role not in listed.output] == [], listed.output
+    module = walk.record(run(None, 'ansible-doc lightsout.ilo.ilo_power', ['ansible-doc', 'lightsout.ilo.ilo_power'],
+                             walk.checkout, walk.env, timeout=120))
+    assert os.path.join(installed, 'plugins', 'modules', 'ilo_power.py') in module.output, module.output[:2000]
+
+
 def open_sessions(sim, ca_path):
     port = sim.output.split('https://127.0.0.1:', 1)[1].split()[0]
     context = ssl.create_default_context(cafile=ca_path)
@@ -255,6 +281,7 @@ def read_through(tmp_path, pages, examples):
         collections = os.path.join(str(home), '.ansible', 'collections')
         installed = os.path.join(collections, 'ansible_collections', 'lightsout', 'ilo', 'MANIFEST.json')
         assert os.path.exists(installed), 'the install steps left no collection in ~/.ansible/collections'
+        check_the_tarball(walk, os.path.dirname(installed))
         if examples:
             for name in sorted(os.listdir(os.path.join(ROOT, docskit.EXAMPLES))):
                 path = docskit.EXAMPLES + '/' + name
