@@ -175,8 +175,9 @@ def module_python(warm=None):
 def ansible_env(tmp_path, **extra):
     """The environment for an ansible-playbook run against the simulator.
 
-    The collection under test, a private ANSIBLE_HOME, the test venv's Python (warm: ``module_python``), and none
-    of the caller's CA-bundle, ILO_* or ANSIBLE_DEBUG variables; ``extra`` adds or overrides.
+    The collection under test, a private ANSIBLE_HOME, the test venv's Python (warm: ``module_python``), the
+    suite's ansible.cfg (tests/utils/ansible.cfg), and none of the caller's CA-bundle, ILO_* or ANSIBLE_DEBUG
+    variables; ``extra`` adds or overrides.
     """
     env = dict(os.environ)
     for name in ('REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE', 'ILO_HOST', 'ILO_USERNAME', 'ILO_PASSWORD', 'ILO_CA_PATH',
@@ -191,6 +192,7 @@ def ansible_env(tmp_path, **extra):
         'ANSIBLE_LOCALHOST_WARNING': '0',
         'ANSIBLE_INVENTORY_UNPARSED_WARNING': '0',
         'ANSIBLE_PYTHON_INTERPRETER': python,
+        'ANSIBLE_CONFIG': os.path.join(os.path.dirname(os.path.abspath(__file__)), 'ansible.cfg'),
     })
     # each task's module compiled once per source, not once per task (tests/utils/codecache/sitecustomize.py)
     env.update(_module_side_env())
