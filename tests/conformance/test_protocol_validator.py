@@ -18,8 +18,6 @@ import subprocess
 import time
 import warnings
 
-import pytest
-
 import ilosim
 from ilosim.server import build_tree
 
@@ -116,10 +114,8 @@ def read_report(report_dir):
     return counts, dict(fails)
 
 
-@pytest.fixture(scope='module')
-def validator_runs(rfpv_executable, clean_env, tmp_path_factory):
+def validator_runs(rfpv_executable, clean_env, base):
     """Run the validator on every profile at once; ``{profile: (counts, fails, output, seconds)}``."""
-    base = tmp_path_factory.mktemp('rfpv')
     state_dir = str(base / 'ilosim-state')
     fleets, procs, runs = {}, {}, {}
     try:
@@ -156,9 +152,21 @@ def validator_runs(rfpv_executable, clean_env, tmp_path_factory):
     return runs
 
 
-@pytest.mark.parametrize('profile', sorted(PROFILES))
-def test_protocol_validator(profile, validator_runs, record_property):
-    counts, fails, output, seconds = validator_runs[profile]
+def test_protocol_validator(rfpv_executable, clean_env, tmp_path, record_property):
+    """Every profile, from one run of the three validators in parallel (one test, so that the run is made once
+    whichever pytest worker takes it); the failures of every profile are reported together."""
+    runs = validator_runs(rfpv_executable, clean_env, tmp_path)
+    problems = []
+    for profile in sorted(PROFILES):
+        try:
+            check_run(profile, runs[profile], record_property)
+        except AssertionError as exc:
+            problems.append('%s: %s' % (profile, exc))
+    assert not problems, '\n\n'.join(problems)
+
+
+def check_run(profile, run, record_property):
+    counts, fails, output, seconds = run
     assert counts is not None, 'rf_protocol_validator crashed or wrote no report on %s:\n%s' % (profile, output[-4000:])
     summary = '%s: %s (validator %.0f s)' % (profile, ', '.join('%s %d' % (name, counts[name]) for name in RESULTS), seconds)
     record_property('conformance', 'redfish-protocol-validator ' + summary)
