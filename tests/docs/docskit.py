@@ -25,6 +25,7 @@ simulator's CA).
 from __future__ import annotations
 
 import os
+import random
 import re
 import shlex
 import signal
@@ -135,16 +136,28 @@ def blocks(page, text=None):
     return found
 
 
+def ephemeral_ports():
+    """The kernel's range for port 0 and outgoing connections (ip_local_port_range), Linux's default when unknown."""
+    try:
+        with open('/proc/sys/net/ipv4/ip_local_port_range', encoding='ascii') as handle:
+            low, high = (int(value) for value in handle.read().split())
+        return low, high
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
 def free_port(count=1):
-    """A port with ``count`` consecutive free ports from it."""
+    """A port with ``count`` consecutive free ports from it, below the ephemeral range: there a port is taken only
+    when asked for by number, so the servers (port 0) and connections of the tests running alongside cannot take
+    one of them between this check and the simulator's bind (a 100-port range from the ephemeral range did)."""
+    low = 10000
+    high = ephemeral_ports()[0] - count
+    if high <= low:
+        low, high = 1024, 65000 - count
     for _attempt in range(50):
-        with socket.socket() as probe:
-            probe.bind(('127.0.0.1', 0))
-            base = probe.getsockname()[1]
-        if base + count >= 65000:
-            continue
+        base = random.randint(low, high)
+        held = []
         try:
-            held = []
             for port in range(base, base + count):
                 sock = socket.socket()
                 held.append(sock)
