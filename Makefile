@@ -59,10 +59,12 @@ BENCH_INVENTORY_PLAY_HOSTS ?= 100
 # Extra pytest arguments, e.g. make test PYTEST_ARGS='-k power -x'
 PYTEST_ARGS ?=
 # Parallel pytest workers (pytest-xdist) for make test; 1 runs everything in one process. Tests go out one at a
-# time in collection order, which tests/conftest.py sorts longest first, so no worker ends on a long tail. Three
-# workers per core (up to 8): after the CPU-heavy subprocess tests, most in-process tests wait on simulated BMCs
-# (latency, power and POST transitions, deadlines) rather than compute. On 2 cores (make test, warm venvs):
-# 3 workers 318 s, 4 workers 314 s, 6 workers 288 s.
+# time in collection order, which tests/conftest.py sorts longest first, so no worker ends on a long tail; its
+# scheduler keeps the heavy subprocess tests (sanity, docs, playbooks) apart, at most two per core at once, while
+# the other workers run the in-process tests, which mostly wait on simulated BMCs (latency, power and POST
+# transitions, deadlines) rather than compute. Three workers per core (up to 8). On 2 cores (make test, warm
+# venvs, an older suite): 3 workers 318 s, 4 workers 314 s, 6 workers 288 s; 8 workers now use more CPU for
+# the same time as 6.
 TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); n=$$((n * 3)); [ $$n -gt 8 ] && n=8; echo $$n)
 
 export ANSIBLE_HOME := $(abspath $(BUILD))/ansible-home

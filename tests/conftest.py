@@ -42,11 +42,15 @@ def _module_side():
 
 
 # Longest first, so that pytest-xdist's workers do not end on one long test: the docs read-through, ansible-test sanity,
-# the peers of the conformance tier and ansible-playbook runs, then the module tests that wait on
-# simulated power and POST transitions, then everything else in-process.
-SLOW_FIRST = ('tests/docs/test_docs_run.py::test_docs_run_as_written',
-              'tests/quality/test_quality.py::test_ansible_test_sanity', 'tests/conformance/', 'tests/playbooks/', 'tests/docs/',
-              'tests/quality/', 'tests/reliability/test_secrets.py', 'tests/modules/test_ilo_power.py')
+# the peers of the conformance tier and ansible-playbook runs (HEAVY: long, and CPU-bound in their subprocesses), then
+# the in-process tests that wait longest (simulated power and POST transitions, latency, deadlines, Moonshot's 45
+# systems), so that they overlap the heavy ones and the run ends on short tests; then everything else.
+HEAVY = ('tests/docs/test_docs_run.py::test_docs_run_as_written',
+         'tests/quality/test_quality.py::test_ansible_test_sanity', 'tests/conformance/', 'tests/playbooks/', 'tests/docs/',
+         'tests/quality/', 'tests/reliability/test_secrets.py', 'tests/reliability/test_end_to_end.py')
+LONG_WAITS = ('tests/modules/test_ilo_power.py', 'tests/reliability/test_concurrency.py', 'tests/reliability/test_hostile.py',
+              'tests/unit/plugins/module_utils/test_facts.py', 'tests/simulator/tests/test_walk.py')
+SLOW_FIRST = HEAVY + LONG_WAITS
 
 
 def pytest_collection_modifyitems(items):
@@ -57,6 +61,14 @@ def pytest_collection_modifyitems(items):
                 return index
         return len(SLOW_FIRST)
     items.sort(key=rank)  # stable: the order within a rank is kept
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: unknown when it is not loaded (-p no:xdist)
+def pytest_xdist_make_scheduler(config, log):
+    """Load scheduling with the HEAVY tests kept apart (ilotest.HeavyApartScheduling says why)."""
+    if config.getoption('dist') != 'load':
+        return None  # --dist loadfile and the others as pytest-xdist has them
+    return ilotest.heavy_apart_scheduling(config, log, HEAVY)
 
 
 # The in-process tests make millions of short-lived objects (JSON bodies, simulated trees, requests' machinery) in a

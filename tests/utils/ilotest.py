@@ -223,3 +223,42 @@ class FakeClock:
     def sleep(self, seconds):
         self.sleeps.append(round(seconds, 3))
         self.now += seconds
+
+
+def heavy_apart_scheduling(config, log, heavy):
+    """pytest-xdist's load scheduling in collection order, except that the tests whose node ids start with one of
+    ``heavy`` (long, CPU-bound in their subprocesses) are kept apart.
+
+    A worker runs a test once it holds the next (its teardown depends on it), so the scheduler always gives each
+    worker one test ahead. In plain load scheduling that test was heavy too while the heavy tests led the queue,
+    and waited for the first to finish while other workers ran out of work (ansible-test's pylint, the most CPU of
+    any test, started after 90 s behind the rest of sanity); and with every worker on a heavy test, the in-process
+    tests, which mostly wait on simulated BMCs, were all left for the end, where they could not keep 2 cores busy.
+    Here a worker gets a heavy test only when it is not running one and fewer than two per core (at most all
+    workers but two) are; else the first light test. Four CPU-bound runs at once keep 2 cores busy; the other two
+    workers meanwhile get through the in-process tests, whose waits overlap the heavy tests' CPU. make test on 2
+    cores: 95% of the cores used in two runs, against 91-94% before (and 89% with the heavy tests kept apart only).
+    """
+    from xdist.scheduler import LoadScheduling  # pylint: disable=import-outside-toplevel,import-error
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else (os.cpu_count() or 2)
+
+    class HeavyApartScheduling(LoadScheduling):
+        def heavy(self, index):
+            return self.collection[index].startswith(heavy)
+
+        def _send_tests(self, node, num):
+            for _number in range(num):
+                if not self.pending:
+                    return
+                queued = self.node2pending[node]
+                busy = sum(1 for indices in self.node2pending.values() if any(self.heavy(i) for i in indices))
+                at_once = max(1, min(2 * cores, len(self.node2pending) - 2))
+                index = self.pending[0]
+                if self.heavy(index) and ((queued and self.heavy(queued[-1])) or busy >= at_once):
+                    index = next((i for i in self.pending if not self.heavy(i)), index)
+                self.pending.remove(index)
+                queued.append(index)
+                node.send_runtest_some([index])
+
+    return HeavyApartScheduling(config, log)

@@ -15,9 +15,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import types
 import zipfile
 
-from ilotest import CODE_CACHE_HOOK, cpu_line, module_python  # pylint: disable=import-error
+from ilotest import CODE_CACHE_HOOK, cpu_line, heavy_apart_scheduling, module_python  # pylint: disable=import-error
 
 SCRIPT = r'''
 import json, os, sys
@@ -134,3 +135,64 @@ def test_cpu_line_sums_the_processes_and_relates_them_to_the_cores():
     assert cpu_line([Usage(20.4, 2.0), Usage(280.0, 37.6)], 200.0, 2) == \
         'CPU 340 s (user 300, system 40): 85% of 2 cores over 200 s'
     assert cpu_line([Usage(1.0, 0.0)], 0.0, 2).startswith('CPU 1 s (user 1, system 0): ')
+
+
+class FakeConfig:
+    """What pytest-xdist's load scheduling reads of the configuration: ``-n`` (as the --tx it makes), --maxschedchunk 1."""
+
+    def __init__(self, workers):
+        self.options = {'tx': ['popen'] * workers, 'numprocesses': workers, 'maxschedchunk': 1, 'dist': 'load'}
+
+    def getoption(self, name):
+        return self.options[name]
+
+    getvalue = getoption
+
+
+class FakeWorker:
+    """A pytest-xdist worker as the scheduler sees it: the tests it was sent, in order."""
+
+    def __init__(self, name, sent):
+        self.gateway, self.sent, self.shutting_down = types.SimpleNamespace(id=name), sent, False
+
+    def send_runtest_some(self, indices):
+        self.sent.extend(indices)  # one list for all workers: the order the tests went out in
+
+    def shutdown(self):
+        self.shutting_down = True
+
+
+def test_heavy_tests_are_kept_apart_and_at_most_four_run_at_once():
+    """Six workers, the heavy tests first in the queue (as tests/conftest.py orders them): no worker holds two heavy
+    tests at once, at most four workers hold one, every test runs once, and the heavy ones still go out first.
+    pytest-xdist's own load scheduling gives the first worker two heavy tests (checked, so the test can fail)."""
+    collection = ['heavy/%d' % i for i in range(10)] + ['light/%d' % i for i in range(60)]
+
+    def run(scheduler):
+        sent = []
+        workers = [FakeWorker('gw%d' % i, sent) for i in range(6)]
+        for worker in workers:
+            scheduler.add_node(worker)
+            scheduler.add_node_collection(worker, collection)
+        scheduler.schedule()
+        per_worker, workers_on_heavy, ran = 0, 0, []
+        while scheduler.pending or any(scheduler.node2pending[w] for w in workers):
+            holding = [[collection[i] for i in scheduler.node2pending[w]] for w in workers]
+            per_worker = max([per_worker] + [sum(t.startswith('heavy') for t in held) for held in holding])
+            workers_on_heavy = max(workers_on_heavy, sum(any(t.startswith('heavy') for t in held) for held in holding))
+            # the first worker that holds a test finishes the one it runs
+            worker = next(w for w in workers if scheduler.node2pending[w])
+            index = scheduler.node2pending[worker][0]
+            ran.append(collection[index])
+            scheduler.mark_test_complete(worker, index, duration=1.0)
+        return (per_worker, workers_on_heavy), ran, [collection[i] for i in sent]
+
+    (per_worker, workers_on_heavy), ran, sent = run(heavy_apart_scheduling(FakeConfig(6), None, ('heavy/',)))
+    assert per_worker == 1 and workers_on_heavy == 4
+    assert sorted(ran) == sorted(sent) == sorted(collection)
+    assert [t for t in sent if t.startswith('heavy')] == collection[:10]
+    assert max(i for i, t in enumerate(sent) if t.startswith('heavy')) < 40, sent
+
+    from xdist.scheduler import LoadScheduling  # pylint: disable=import-outside-toplevel,import-error
+    (per_worker, _workers_on_heavy), _ran, _sent = run(LoadScheduling(FakeConfig(6), None))
+    assert per_worker == 2
