@@ -65,7 +65,7 @@ def pytest_collection_modifyitems(items):
 
 @pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: unknown when it is not loaded (-p no:xdist)
 def pytest_xdist_make_scheduler(config, log):
-    """Load scheduling with the HEAVY tests kept apart (ilotest.HeavyApartScheduling says why)."""
+    """Load scheduling with the HEAVY tests kept apart (ilotest.heavy_apart_scheduling says why)."""
     if config.getoption('dist') != 'load':
         return None  # --dist loadfile and the others as pytest-xdist has them
     return ilotest.heavy_apart_scheduling(config, log, HEAVY)

@@ -136,14 +136,14 @@ def blocks(page, text=None):
     return found
 
 
-def ephemeral_ports():
-    """The kernel's range for port 0 and outgoing connections (ip_local_port_range), Linux's default when unknown."""
+def ephemeral_start():
+    """The first port of the kernel's range for port 0 and outgoing connections (ip_local_port_range); Linux's
+    default when it cannot be read."""
     try:
         with open('/proc/sys/net/ipv4/ip_local_port_range', encoding='ascii') as handle:
-            low, high = (int(value) for value in handle.read().split())
-        return low, high
-    except (OSError, ValueError):
-        return 32768, 60999
+            return int(handle.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
 
 
 def free_port(count=1):
@@ -151,7 +151,7 @@ def free_port(count=1):
     when asked for by number, so the servers (port 0) and connections of the tests running alongside cannot take
     one of them between this check and the simulator's bind (a 100-port range from the ephemeral range did)."""
     low = 10000
-    high = ephemeral_ports()[0] - count
+    high = ephemeral_start() - count
     if high <= low:
         low, high = 1024, 65000 - count
     for _attempt in range(50):
