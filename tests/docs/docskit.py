@@ -35,6 +35,7 @@ import time
 
 import pytest
 import yaml
+from ilotest import code_cache_env  # pylint: disable=import-error
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 #: The pages whose blocks run, in the order a new user reads them.
@@ -172,7 +173,8 @@ def free_port(count=1):
 
 
 def user_env(venv, home, extra=None):
-    """What a user's shell has after ``. venv/bin/activate``: the venv first on PATH, their HOME, nothing of ours."""
+    """What a user's shell has after ``. venv/bin/activate``: the venv first on PATH, their HOME, nothing of ours but
+    the suite's code cache (``ilotest.code_cache_env``: modules compiled once per source, not once per task)."""
     env = {
         'PATH': os.path.join(venv, 'bin') + os.pathsep + os.environ.get('PATH', '/usr/bin:/bin'),
         'VIRTUAL_ENV': venv,
@@ -187,6 +189,7 @@ def user_env(venv, home, extra=None):
         if name in os.environ:
             env[name] = os.environ[name]
     os.makedirs(env['TMPDIR'], exist_ok=True)
+    env.update(code_cache_env())
     env.update(extra or {})
     return env
 

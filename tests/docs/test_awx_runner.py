@@ -36,7 +36,7 @@ import yaml
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import docskit  # noqa: E402  pylint: disable=wrong-import-position,import-error
-from ilotest import COLLECTION, ROOT  # noqa: E402  pylint: disable=wrong-import-position,import-error
+from ilotest import COLLECTION, ROOT, code_cache_env  # noqa: E402  pylint: disable=wrong-import-position,import-error
 
 PAGE = 'docs/awx.md'
 
@@ -134,7 +134,7 @@ def _run_job(tmp_path, venv, fleet, password):
 
     env = {'PATH': os.path.join(venv, 'bin') + os.pathsep + os.environ['PATH'], 'HOME': str(tmp_path / 'home'),
            'LANG': 'C.UTF-8', 'ANSIBLE_COLLECTIONS_PATH': install_tarball(tmp_path, venv),
-           'ANSIBLE_HOME': str(tmp_path / 'ansible-home'), 'TMPDIR': str(tmp_path)}
+           'ANSIBLE_HOME': str(tmp_path / 'ansible-home'), 'TMPDIR': str(tmp_path), **code_cache_env()}
     proc = subprocess.run([os.path.join(venv, 'bin', 'ansible-runner'), 'run', str(pdd), '-p', template['playbook'],
                            '--ident', 'job1'], env=env, capture_output=True, text=True, timeout=600, check=False)
     artifacts = pdd / 'artifacts' / 'job1'

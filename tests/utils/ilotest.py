@@ -108,13 +108,17 @@ def open_sessions(fleet):
 
 CODE_CACHE_HOOK = os.path.join(ROOT, 'tests', 'utils', 'codecache')
 CODE_CACHE = os.path.join(os.path.dirname(os.path.abspath(COLLECTIONS)), 'code-cache')
+ANSIBALLZ_CACHE = os.path.join(os.path.dirname(os.path.abspath(COLLECTIONS)), 'ansiballz-cache')
 WARM_PYTHON = os.path.join(ROOT, 'tests', 'utils', 'warmpython')
 _WARM = {}
 
 
-def _module_side_env():
-    """What the suite's module processes get on top of the caller's environment: the code cache (sitecustomize.py)."""
-    return {'PYTHONPATH': os.pathsep.join([CODE_CACHE_HOOK] + [p for p in [os.environ.get('PYTHONPATH')] if p]),
+def code_cache_env(pythonpath=None):
+    """The code cache (tests/utils/codecache/sitecustomize.py) for the Ansible runs of the suite, the docs and the AWX
+    tiers included: each module file of a task's AnsiballZ zip compiled once per source instead of once per task.
+    It caches only compilation (keyed on the exact source bytes), so the modules run the code the task shipped.
+    ``pythonpath``: what PYTHONPATH holds after the hook (the docs and AWX tiers give their users none)."""
+    return {'PYTHONPATH': os.pathsep.join([CODE_CACHE_HOOK] + [p for p in [pythonpath] if p]),
             'ILO_TEST_CODE_CACHE': CODE_CACHE}
 
 
@@ -143,7 +147,7 @@ def module_python(warm=None):
             handle.write('#!%s -IS\n%s' % (sys.executable, text))
         os.chmod(client, 0o755)
         server = subprocess.Popen([sys.executable, os.path.join(WARM_PYTHON, 'server.py'), path, str(os.getpid())],
-                                  env=dict(os.environ, **_module_side_env()), stdin=subprocess.DEVNULL)
+                                  env=dict(os.environ, **code_cache_env(os.environ.get('PYTHONPATH'))), stdin=subprocess.DEVNULL)
         end = time.monotonic() + 30
         while True:
             probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -195,7 +199,8 @@ def ansible_env(tmp_path, **extra):
         'ANSIBLE_CONFIG': os.path.join(os.path.dirname(os.path.abspath(__file__)), 'ansible.cfg'),
     })
     # each task's module compiled once per source, not once per task (tests/utils/codecache/sitecustomize.py)
-    env.update(_module_side_env())
+    env.update(code_cache_env(os.environ.get('PYTHONPATH')))
+    env['ILO_TEST_ANSIBALLZ_CACHE'] = ANSIBALLZ_CACHE  # each module's zip built once per test run (same file)
     env.update(warm)
     env.update(extra)
     return env

@@ -12,12 +12,23 @@ key is the interpreter's bytecode magic, the file's path inside the zip and the 
 bytes, so what runs is always the source the task shipped (a different source is a different
 key); the cached code gets the current zip path as its file name, so tracebacks read as without it.
 Anything unexpected (no such zipimport hook in this Python, an unreadable entry) falls back to compiling.
+
+The controller side, for the suite's own runs only (``ILO_TEST_ANSIBALLZ_CACHE``, set by ``ansible_env``;
+the docs and AWX tiers build their zips as a user's Ansible does): ansible-playbook builds each module's
+zip once per run (parsing the module and every module_utils file it imports to find the next), in a
+cache under its per-run temporary directory. Here that ``ansiballz_cache`` directory is a link to one
+shared by the runs whose ansible-core and collection sources are the same (the key hashes the ansible-core
+version and location and every file of the collections' plugins/), so a zip is built once per test run.
+Ansible's own lock and write-then-rename keep concurrent runs apart; the link goes with the run's
+temporary directory. No such directory (another ansible-core layout): nothing is shared.
 """
 
+import glob
 import hashlib
 import importlib.util
 import marshal
 import os
+import sys
 import types
 import zipimport
 
@@ -36,7 +47,7 @@ def _compile_once(pathname, source):
     entry = os.path.join(_CACHE, key)
     try:
         with open(entry, 'rb') as handle:
-            return _renamed(marshal.load(handle), pathname)
+            return _renamed(marshal.loads(handle.read()), pathname)  # load(handle) reads piecemeal: 6x slower
     except (OSError, EOFError, ValueError, TypeError):
         pass
     code = _COMPILE(pathname, source)
@@ -57,3 +68,50 @@ if _CACHE and _COMPILE is not None:
         pass
     else:
         zipimport._compile_source = _compile_once  # pylint: disable=protected-access
+
+
+_ANSIBALLZ = os.environ.get('ILO_TEST_ANSIBALLZ_CACHE')
+
+
+def _share_ansiballz(constants):
+    local_tmp = getattr(constants, 'DEFAULT_LOCAL_TMP', None)
+    if not local_tmp or not os.path.isdir(local_tmp):
+        return
+    digest = hashlib.sha256(('%s %s' % (getattr(sys.modules.get('ansible.release'), '__version__', '?'),
+                                        os.path.dirname(constants.__file__))).encode('utf-8'))
+    for root in os.environ.get('ANSIBLE_COLLECTIONS_PATH', '').split(os.pathsep):
+        for path in sorted(glob.glob(os.path.join(root, 'ansible_collections', '*', '*', 'plugins', '**', '*'), recursive=True)):
+            if os.path.isfile(path):
+                with open(path, 'rb') as handle:
+                    digest.update(path.encode('utf-8', 'surrogateescape') + b'\0' + handle.read())
+    shared = os.path.join(_ANSIBALLZ, digest.hexdigest()[:32])
+    os.makedirs(shared, exist_ok=True)
+    os.symlink(shared, os.path.join(local_tmp, 'ansiballz_cache'))
+
+
+class _AfterAnsibleConstants:
+    """A meta path finder that runs ``_share_ansiballz`` once ansible.constants (which makes the run's temporary
+    directory) has been executed; it takes itself off sys.meta_path at that import."""
+
+    @classmethod
+    def find_spec(cls, name, path=None, target=None):  # pylint: disable=unused-argument
+        if name != 'ansible.constants':
+            return None
+        sys.meta_path.remove(cls)
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.loader is None or not hasattr(spec.loader, 'exec_module'):
+            return spec
+        execute = spec.loader.exec_module
+
+        def exec_module(module):
+            execute(module)
+            try:
+                _share_ansiballz(module)
+            except OSError:
+                pass
+        spec.loader.exec_module = exec_module
+        return spec
+
+
+if _ANSIBALLZ:
+    sys.meta_path.insert(0, _AfterAnsibleConstants)
