@@ -7,7 +7,8 @@
   script with the caller's arguments, stdin/stdout/stderr, environment, working directory and exit
   status, in a fresh child of a server that preloaded ansible.module_utils.basic; without the server
   it is the plain interpreter.
-- tests/utils/codecache: zip imports compile once per source; a changed source is compiled again.
+- tests/utils/codecache: zip imports compile once per source; a changed source is compiled again; the suite's
+  ansible-playbook runs share one module-zip cache per ansible-core and collection source.
 """
 
 from __future__ import annotations
@@ -125,6 +126,32 @@ def test_code_cache_compiles_a_zip_module_once_per_source(tmp_path):
     assert sorted(os.listdir(str(cache))) == entries, 'the same source is not compiled again'
     assert import_from_zip(first.replace('VALUE = 1', 'VALUE = 2'))[0] == '2', 'a changed source is never served stale'
     assert len(os.listdir(str(cache))) == 2
+
+
+def test_ansible_runs_share_module_zips_per_ansible_core_and_collection_source(tmp_path):
+    """Each Ansible process's ansiballz_cache is the shared directory of its ansible-core and collection sources: the
+    same sources, the same directory; a changed module_utils file, another one (a zip is never served stale)."""
+    import ansible.executor.module_common  # pylint: disable=import-outside-toplevel
+    with open(ansible.executor.module_common.__file__, encoding='utf-8') as handle:
+        assert "os.path.join(C.DEFAULT_LOCAL_TMP, 'ansiballz_cache')" in handle.read(), \
+            'this ansible-core keeps its module zips elsewhere: tests/utils/codecache shares nothing any more'
+    helper = tmp_path / 'collections' / 'ansible_collections' / 'ns' / 'col' / 'plugins' / 'module_utils' / 'helper.py'
+    helper.parent.mkdir(parents=True)
+    helper.write_text('VALUE = 1\n')
+    shared = tmp_path / 'shared'
+    env = dict(os.environ, PYTHONPATH=CODE_CACHE_HOOK, ILO_TEST_ANSIBALLZ_CACHE=str(shared),
+               ANSIBLE_COLLECTIONS_PATH=str(tmp_path / 'collections'), ANSIBLE_HOME=str(tmp_path / 'home'))
+
+    def cache_of_a_run():
+        code = "import os, ansible.constants as C; print(os.path.realpath(os.path.join(C.DEFAULT_LOCAL_TMP, 'ansiballz_cache')))"
+        return subprocess.run([sys.executable, '-c', code], env=env, capture_output=True, text=True, check=True).stdout.strip()
+
+    first = cache_of_a_run()
+    assert os.path.dirname(first) == os.path.realpath(str(shared)) and os.path.isdir(first)
+    assert cache_of_a_run() == first
+    helper.write_text('VALUE = 2\n')
+    assert cache_of_a_run() not in (first, ''), 'a changed collection source shares the old zips'
+    assert len(os.listdir(str(shared))) == 2
 
 
 def test_cpu_line_sums_the_processes_and_relates_them_to_the_cores():
