@@ -57,6 +57,20 @@ def test_warm_python_runs_a_script_as_a_new_interpreter_would(tmp_path):
     assert second['pid'] != seen['pid'] and second['ppid'] == seen['ppid'], 'one fresh child per run, of one server'
 
 
+def test_warm_python_runs_a_script_from_stdin_as_pipelining_sends_it():
+    """Ansible's pipelining (tests/utils/ansible.cfg) runs the interpreter with no argument and the module on stdin."""
+    import json  # pylint: disable=import-outside-toplevel
+    python, env = module_python(warm=True)
+    results = [subprocess.run([p], input=SCRIPT, capture_output=True, text=True, env=dict(os.environ, **e, WARM_EXIT='5'),
+                              timeout=60, check=False) for p, e in ((python, env), (sys.executable, {}))]
+    assert [r.returncode for r in results] == [5, 5] and results[0].stderr == results[1].stderr == 'to stderr\n'
+    warm, plain = (json.loads(r.stdout) for r in results)
+    assert warm['preloaded'] and not plain['preloaded']
+    for key in ('argv', 'stdin', 'name', 'cwd'):
+        assert warm[key] == plain[key], key
+    assert warm['argv'] == [''] and warm['name'] == '__main__'
+
+
 def test_warm_python_exceptions_and_exit_messages(tmp_path):
     python, env = module_python(warm=True)
     raising = tmp_path / 'raising.py'

@@ -9,7 +9,7 @@ of the ~0.5 s a task costs its module process, and the suite runs hundreds of su
 process imports those once and forks a child per task. ``client.py`` is the interpreter the
 runs name (``ansible_python_interpreter``): it hands its stdin, stdout and stderr, arguments,
 environment and working directory over a UNIX socket, and exits with the status of the child,
-which runs the AnsiballZ file as ``python AnsiballZ_x.py`` would: same wrapper, same zip, the
+which runs the AnsiballZ file as ``python AnsiballZ_x.py`` would (or, pipelined, the script on its stdin): same wrapper, same zip, the
 collection's code imported from the zip the controller built. What is preloaded comes from the
 same venv as the controller, so it is the code the zip carries. Without the server (not
 started, gone) the client runs the plain interpreter instead.
@@ -17,6 +17,7 @@ started, gone) the client runs the plain interpreter instead.
 Usage: python server.py SOCKET PARENT_PID; it stops when the parent process is gone.
 """
 
+import builtins
 import gc
 import json
 import os
@@ -98,7 +99,12 @@ def child(conn, fds, request):
         os.chdir(request['cwd'])
         sys.argv = list(request['argv'][1:])
         try:
-            runpy.run_path(sys.argv[0], run_name='__main__')
+            if sys.argv and sys.argv[0] != '-':
+                runpy.run_path(sys.argv[0], run_name='__main__')
+            else:  # the script on stdin, as Ansible's pipelining sends a module: read whole, then run, as python does
+                sys.argv = sys.argv or ['']
+                source = sys.stdin.buffer.read()
+                exec(compile(source, '<stdin>', 'exec'), {'__name__': '__main__', '__builtins__': builtins})  # pylint: disable=exec-used
             code = 0
         except SystemExit as exc:
             code = exit_code(exc)
