@@ -174,7 +174,7 @@ def free_port(count=1):
 
 def user_env(venv, home, extra=None):
     """What a user's shell has after ``. venv/bin/activate``: the venv first on PATH, their HOME, nothing of ours but
-    the suite's code cache (``ilotest.code_cache_env``: modules compiled once per source, not once per task)."""
+    the suite's code cache (``ilotest.code_cache_env``: modules compiled and zipped once per source)."""
     env = {
         'PATH': os.path.join(venv, 'bin') + os.pathsep + os.environ.get('PATH', '/usr/bin:/bin'),
         'VIRTUAL_ENV': venv,

@@ -115,11 +115,12 @@ _WARM = {}
 
 def code_cache_env(pythonpath=None):
     """The code cache (tests/utils/codecache/sitecustomize.py) for the Ansible runs of the suite, the docs and the AWX
-    tiers included: each module file of a task's AnsiballZ zip compiled once per source instead of once per task.
-    It caches only compilation (keyed on the exact source bytes), so the modules run the code the task shipped.
+    tiers included: each module file of a task's AnsiballZ zip compiled once per source instead of once per task,
+    and each module's zip built once per ansible-core and collection source instead of once per run. Both are keyed
+    on the exact sources, so the modules run the code the task shipped.
     ``pythonpath``: what PYTHONPATH holds after the hook (the docs and AWX tiers give their users none)."""
     return {'PYTHONPATH': os.pathsep.join([CODE_CACHE_HOOK] + [p for p in [pythonpath] if p]),
-            'ILO_TEST_CODE_CACHE': CODE_CACHE}
+            'ILO_TEST_CODE_CACHE': CODE_CACHE, 'ILO_TEST_ANSIBALLZ_CACHE': ANSIBALLZ_CACHE}
 
 
 def module_python(warm=None):
@@ -198,9 +199,8 @@ def ansible_env(tmp_path, **extra):
         'ANSIBLE_PYTHON_INTERPRETER': python,
         'ANSIBLE_CONFIG': os.path.join(os.path.dirname(os.path.abspath(__file__)), 'ansible.cfg'),
     })
-    # each task's module compiled once per source, not once per task (tests/utils/codecache/sitecustomize.py)
+    # each task's module compiled once per source, each module's zip built once (tests/utils/codecache/sitecustomize.py)
     env.update(code_cache_env(os.environ.get('PYTHONPATH')))
-    env['ILO_TEST_ANSIBALLZ_CACHE'] = ANSIBALLZ_CACHE  # each module's zip built once per test run (same file)
     env.update(warm)
     env.update(extra)
     return env

@@ -13,12 +13,12 @@ bytes, so what runs is always the source the task shipped (a different source is
 key); the cached code gets the current zip path as its file name, so tracebacks read as without it.
 Anything unexpected (no such zipimport hook in this Python, an unreadable entry) falls back to compiling.
 
-The controller side, for the suite's own runs only (``ILO_TEST_ANSIBALLZ_CACHE``, set by ``ansible_env``;
-the docs and AWX tiers build their zips as a user's Ansible does): ansible-playbook builds each module's
+The controller side (``ILO_TEST_ANSIBALLZ_CACHE``): ansible-playbook builds each module's
 zip once per run (parsing the module and every module_utils file it imports to find the next), in a
 cache under its per-run temporary directory. Here that ``ansiballz_cache`` directory is a link to one
 shared by the runs whose ansible-core and collection sources are the same (the key hashes the ansible-core
-version and location and every file of the collections' plugins/), so a zip is built once per test run.
+version and location and every file of the plugins/ of the collections on its collections path), so a
+zip is built once per test run.
 Ansible's own lock and write-then-rename keep concurrent runs apart; the link goes with the run's
 temporary directory. No such directory (another ansible-core layout): nothing is shared.
 """
@@ -79,7 +79,7 @@ def _share_ansiballz(constants):
         return
     digest = hashlib.sha256(('%s %s' % (getattr(sys.modules.get('ansible.release'), '__version__', '?'),
                                         os.path.dirname(constants.__file__))).encode('utf-8'))
-    for root in os.environ.get('ANSIBLE_COLLECTIONS_PATH', '').split(os.pathsep):
+    for root in getattr(constants, 'COLLECTIONS_PATHS', None) or os.environ.get('ANSIBLE_COLLECTIONS_PATH', '').split(os.pathsep):
         for path in sorted(glob.glob(os.path.join(root, 'ansible_collections', '*', '*', 'plugins', '**', '*'), recursive=True)):
             if os.path.isfile(path):
                 with open(path, 'rb') as handle:
