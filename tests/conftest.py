@@ -9,6 +9,7 @@ import gc
 import json
 import os
 import resource
+import shutil
 import sys
 import time
 
@@ -162,8 +163,10 @@ def pytest_runtest_logreport(report):
         entry[1] += 1
 
 
-def pytest_sessionstart(session):  # pylint: disable=unused-argument
+def pytest_sessionstart(session):
     SESSION_START.append(time.monotonic())
+    if not hasattr(session.config, 'workerinput'):  # the run's module zips are built anew (tests/utils/codecache)
+        shutil.rmtree(ilotest.ANSIBALLZ_CACHE, ignore_errors=True)
 
 
 def _report_tier_times(terminalreporter):

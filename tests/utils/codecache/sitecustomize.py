@@ -18,7 +18,7 @@ zip once per run (parsing the module and every module_utils file it imports to f
 cache under its per-run temporary directory. Here that ``ansiballz_cache`` directory is a link to one
 shared by the runs whose ansible-core and collection sources are the same (the key hashes the ansible-core
 version and location and every file of the plugins/ of the collections on its collections path), so a
-zip is built once per test run.
+zip is built once per test run (tests/conftest.py empties the directory when a run starts).
 Ansible's own lock and write-then-rename keep concurrent runs apart; the link goes with the run's
 temporary directory. No such directory (another ansible-core layout): nothing is shared.
 """
