@@ -163,6 +163,9 @@ def test_ansible_runs_share_module_zips_per_ansible_core_and_collection_source(t
     first = cache_of_a_run()
     assert os.path.dirname(first) == os.path.realpath(str(shared)) and os.path.isdir(first)
     assert cache_of_a_run() == first
+    (helper.parent / '__pycache__').mkdir()
+    (helper.parent / '__pycache__' / 'helper.cpython-311.pyc').write_bytes(b'bytecode written by a test')
+    assert cache_of_a_run() == first, 'bytecode is no source: the zips stay shared'
     helper.write_text('VALUE = 2\n')
     assert cache_of_a_run() not in (first, ''), 'a changed collection source shares the old zips'
     assert len(os.listdir(str(shared))) == 2

@@ -17,7 +17,7 @@ The controller side (``ILO_TEST_ANSIBALLZ_CACHE``): ansible-playbook builds each
 zip once per run (parsing the module and every module_utils file it imports to find the next), in a
 cache under its per-run temporary directory. Here that ``ansiballz_cache`` directory is a link to one
 shared by the runs whose ansible-core and collection sources are the same (the key hashes the ansible-core
-version and location and every file of the plugins/ of the collections on its collections path), so a
+version and location and every source file of the plugins/ of the collections on its collections path), so a
 zip is built once per test run (tests/conftest.py empties the directory when a run starts).
 Ansible's own lock and write-then-rename keep concurrent runs apart; the link goes with the run's
 temporary directory. No such directory (another ansible-core layout): nothing is shared.
@@ -81,7 +81,7 @@ def _share_ansiballz(constants):
                                         os.path.dirname(constants.__file__))).encode('utf-8'))
     for root in getattr(constants, 'COLLECTIONS_PATHS', None) or os.environ.get('ANSIBLE_COLLECTIONS_PATH', '').split(os.pathsep):
         for path in sorted(glob.glob(os.path.join(root, 'ansible_collections', '*', '*', 'plugins', '**', '*'), recursive=True)):
-            if os.path.isfile(path):
+            if os.path.isfile(path) and '__pycache__' not in path:  # bytecode the in-process tests write as they go
                 with open(path, 'rb') as handle:
                     digest.update(path.encode('utf-8', 'surrogateescape') + b'\0' + handle.read())
     shared = os.path.join(_ANSIBALLZ, digest.hexdigest()[:32])
