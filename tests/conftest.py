@@ -9,7 +9,6 @@ import gc
 import json
 import os
 import resource
-import shutil
 import sys
 import time
 
@@ -165,8 +164,8 @@ def pytest_runtest_logreport(report):
 
 def pytest_sessionstart(session):
     SESSION_START.append(time.monotonic())
-    if not hasattr(session.config, 'workerinput'):  # the run's module zips are built anew (tests/utils/codecache)
-        shutil.rmtree(ilotest.ANSIBALLZ_CACHE, ignore_errors=True)
+    if not hasattr(session.config, 'workerinput'):  # module zips of sources long changed (tests/utils/codecache)
+        ilotest.prune_module_zips()
 
 
 def _report_tier_times(terminalreporter):

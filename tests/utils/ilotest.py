@@ -123,6 +123,19 @@ def code_cache_env(pythonpath=None):
             'ILO_TEST_CODE_CACHE': CODE_CACHE, 'ILO_TEST_ANSIBALLZ_CACHE': ANSIBALLZ_CACHE}
 
 
+def prune_module_zips(keep=4):
+    """Keep the module zips of the ``keep`` most recently used keys (tests/utils/codecache): the zips are kept from
+    one test run to the next, and every change to a collection source makes a new key."""
+    try:
+        keys = [os.path.join(ANSIBALLZ_CACHE, name) for name in os.listdir(ANSIBALLZ_CACHE)]
+    except OSError:
+        return []
+    keys.sort(key=os.path.getmtime, reverse=True)
+    for path in keys[keep:]:
+        shutil.rmtree(path, ignore_errors=True)
+    return keys[keep:]
+
+
 def module_python(warm=None):
     """The ``ansible_python_interpreter`` of the suite's ansible-playbook runs, and the environment it needs.
 
@@ -199,8 +212,9 @@ def ansible_env(tmp_path, **extra):
         'ANSIBLE_PYTHON_INTERPRETER': python,
         'ANSIBLE_CONFIG': os.path.join(os.path.dirname(os.path.abspath(__file__)), 'ansible.cfg'),
     })
-    # each task's module compiled once per source, each module's zip built once (tests/utils/codecache/sitecustomize.py)
-    env.update(code_cache_env(os.environ.get('PYTHONPATH')))
+    # each task's module compiled once per source, each module's zip built once, and a throttled task waits for a free
+    # worker at the ansible.cfg's poll interval (tests/utils/codecache/sitecustomize.py)
+    env.update(code_cache_env(os.environ.get('PYTHONPATH')), ILO_TEST_QUEUE_POLL='1')
     env.update(warm)
     env.update(extra)
     return env

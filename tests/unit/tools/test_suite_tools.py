@@ -19,6 +19,7 @@ import sys
 import types
 import zipfile
 
+import ilotest  # pylint: disable=import-error
 from ilotest import CODE_CACHE_HOOK, cpu_line, heavy_apart_scheduling, module_python  # pylint: disable=import-error
 
 SCRIPT = r'''
@@ -143,32 +144,78 @@ def test_code_cache_compiles_a_zip_module_once_per_source(tmp_path):
 
 
 def test_ansible_runs_share_module_zips_per_ansible_core_and_collection_source(tmp_path):
-    """Each Ansible process's ansiballz_cache is the shared directory of its ansible-core and collection sources: the
-    same sources, the same directory; a changed module_utils file, another one (a zip is never served stale)."""
+    """Each Ansible process's ansiballz_cache is the shared directory of its ansible-core release and collection
+    sources: the same sources, the same directory, wherever the collection is installed; a changed module_utils
+    file, another one (a zip is never served stale)."""
     import ansible.executor.module_common  # pylint: disable=import-outside-toplevel
     with open(ansible.executor.module_common.__file__, encoding='utf-8') as handle:
         assert "os.path.join(C.DEFAULT_LOCAL_TMP, 'ansiballz_cache')" in handle.read(), \
             'this ansible-core keeps its module zips elsewhere: tests/utils/codecache shares nothing any more'
-    helper = tmp_path / 'collections' / 'ansible_collections' / 'ns' / 'col' / 'plugins' / 'module_utils' / 'helper.py'
-    helper.parent.mkdir(parents=True)
-    helper.write_text('VALUE = 1\n')
     shared = tmp_path / 'shared'
-    env = dict(os.environ, PYTHONPATH=CODE_CACHE_HOOK, ILO_TEST_ANSIBALLZ_CACHE=str(shared),
-               ANSIBLE_COLLECTIONS_PATH=str(tmp_path / 'collections'), ANSIBLE_HOME=str(tmp_path / 'home'))
 
-    def cache_of_a_run():
+    def collection(where, value):
+        helper = tmp_path / where / 'ansible_collections' / 'ns' / 'col' / 'plugins' / 'module_utils' / 'helper.py'
+        helper.parent.mkdir(parents=True, exist_ok=True)
+        helper.write_text('VALUE = %d\n' % value)
+        return helper
+
+    def cache_of_a_run(where='collections'):
+        env = dict(os.environ, PYTHONPATH=CODE_CACHE_HOOK, ILO_TEST_ANSIBALLZ_CACHE=str(shared),
+                   ANSIBLE_COLLECTIONS_PATH=str(tmp_path / where), ANSIBLE_HOME=str(tmp_path / 'home'))
         code = "import os, ansible.constants as C; print(os.path.realpath(os.path.join(C.DEFAULT_LOCAL_TMP, 'ansiballz_cache')))"
         return subprocess.run([sys.executable, '-c', code], env=env, capture_output=True, text=True, check=True).stdout.strip()
 
+    helper = collection('collections', 1)
     first = cache_of_a_run()
     assert os.path.dirname(first) == os.path.realpath(str(shared)) and os.path.isdir(first)
     assert cache_of_a_run() == first
+    collection('installed-elsewhere', 1)
+    assert cache_of_a_run('installed-elsewhere') == first, 'the same sources at another path share the zips'
     (helper.parent / '__pycache__').mkdir()
     (helper.parent / '__pycache__' / 'helper.cpython-311.pyc').write_bytes(b'bytecode written by a test')
     assert cache_of_a_run() == first, 'bytecode is no source: the zips stay shared'
     helper.write_text('VALUE = 2\n')
-    assert cache_of_a_run() not in (first, ''), 'a changed collection source shares the old zips'
-    assert len(os.listdir(str(shared))) == 2
+    second = cache_of_a_run()
+    assert second not in (first, ''), 'a changed collection source shares the old zips'
+    assert sorted(os.listdir(str(shared))) == sorted(os.path.basename(p) for p in (first, second))
+
+
+def test_module_zip_keys_are_pruned_least_recently_used_first(tmp_path, monkeypatch):
+    """A run keeps the zips of the few keys used last (each source change makes a key) and removes the others."""
+    monkeypatch.setattr(ilotest, 'ANSIBALLZ_CACHE', str(tmp_path))
+    for age, name in enumerate(['newest', 'second', 'third', 'oldest']):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / 'ansible.modules.ping-ZIP_DEFLATED-none').write_text('zip')
+        os.utime(str(tmp_path / name), (1e9 - age * 60, 1e9 - age * 60))
+    assert [os.path.basename(p) for p in ilotest.prune_module_zips(keep=2)] == ['third', 'oldest']
+    assert sorted(os.listdir(str(tmp_path))) == ['newest', 'second']
+    monkeypatch.setattr(ilotest, 'ANSIBALLZ_CACHE', str(tmp_path / 'absent'))
+    assert ilotest.prune_module_zips() == []
+
+
+def test_a_throttled_task_waits_for_a_free_worker_at_the_poll_interval(tmp_path):
+    """With every worker a task may use busy, ansible-core's strategy looks for a free one every 0.1 ms; in the suite's
+    runs (ILO_TEST_QUEUE_POLL) every sleep of its module lasts at least internal_poll_interval, and time is time."""
+    import inspect  # pylint: disable=import-outside-toplevel
+    import ansible.plugins.strategy  # pylint: disable=import-outside-toplevel
+    assert 'time.sleep(0.0001)' in inspect.getsource(ansible.plugins.strategy.StrategyBase._queue_task), \
+        'this ansible-core queues tasks another way: tests/utils/codecache/sitecustomize.py _queue_at_poll_interval is moot'
+    code = ('import time, ansible.plugins.strategy as s; start = time.monotonic(); s.time.sleep(0.0001); '
+            'print(time.monotonic() - start, abs(s.time.time() - time.time()) < 5)')
+
+    config = tmp_path / 'ansible.cfg'
+    config.write_text('[defaults]\ninternal_poll_interval = 0.3\n')  # no environment variable sets it
+
+    def sleep_of_the_queue(**extra):
+        env = dict(os.environ, PYTHONPATH=CODE_CACHE_HOOK, ANSIBLE_HOME=str(tmp_path / 'home'), ANSIBLE_CONFIG=str(config))
+        env.pop('ILO_TEST_QUEUE_POLL', None)
+        env.update(extra)
+        out = subprocess.run([sys.executable, '-c', code], env=env, capture_output=True, text=True, check=True).stdout.split()
+        assert out[1] == 'True', out
+        return float(out[0])
+
+    assert sleep_of_the_queue(ILO_TEST_QUEUE_POLL='1') >= 0.3
+    assert sleep_of_the_queue() < 0.2, 'without ILO_TEST_QUEUE_POLL (the docs and AWX tiers) Ansible is left as it is'
 
 
 def test_cpu_line_sums_the_processes_and_relates_them_to_the_cores():
