@@ -85,7 +85,7 @@ help:
 	@echo "make modules     the modules in-process against the simulator (every scenario, every profile)"
 	@echo "make playbooks   ansible-playbook: one smoke per module x generation, the roles, a plain DMTF service"
 	@echo "make simulator   start the iLO simulator in the foreground (PROFILE=ilo4|ilo5|ilo6|ilo7|moonshot PORT COUNT MOCKUP LATENCY_MS SERVICE_TIMES WORKERS TIME_SCALE SEED)"
-	@echo "make sanity      ansible-test sanity, every test on both ansible-core versions (make test: the core-dependent ones on the lowest)"
+	@echo "make sanity      ansible-test sanity, every test on both ansible-core versions (make test: the highest)"
 	@echo "make conformance DMTF redfish-protocol-validator and HPE python-ilorest-library against the simulator"
 	@echo "make bench       benchmarks vs community.general on the simulator, writes docs/performance.md (BENCH_LATENCY_MS BENCH_RUNS BENCH_HOSTS ...)"
 	@echo "make bench-inventory  only the inventory section (i) of make bench, replaced in docs/performance.md (BENCH_INVENTORY_COUNT BENCH_INVENTORY_PLAY_HOSTS)"

@@ -38,7 +38,8 @@ for _path in (SIMULATOR, COLLECTIONS):
 
 
 #: ``make test`` runs every test; CI (.ci/run) and ``make sanity`` set ``ILO_TEST_THOROUGH=1`` for the costlier
-#: depth of a few: pylint over tests/ and on the lowest ansible-core, and the property tests' full example counts.
+#: depth of a few: ansible-test sanity on the lowest ansible-core, pylint over tests/, and the property tests' full
+#: example counts.
 THOROUGH = bool(os.environ.get('ILO_TEST_THOROUGH'))
 
 
