@@ -82,9 +82,8 @@ def _ansiballz_key(constants):
     executor files (the same release installed in two venvs has one key; an edited install gets another), and every
     source file under the plugins/ of the collections on the collections path, by its path inside the collection
     root and its bytes (the same collection installed elsewhere has the same key; bytecode is no source)."""
-    import ansible  # pylint: disable=import-outside-toplevel
     digest = hashlib.sha256(('zips-2 %s\0' % getattr(sys.modules.get('ansible.release'), '__version__', '?')).encode('utf-8'))
-    package = os.path.dirname(ansible.__file__)
+    package = os.path.dirname(constants.__file__)  # ansible.constants is a module of the ansible package itself
     for part in ('module_utils', 'executor'):
         for path in sorted(glob.glob(os.path.join(package, part, '**', '*.py'), recursive=True)):
             digest.update(('%s %d\0' % (os.path.relpath(path, package), os.path.getsize(path))).encode('utf-8', 'surrogateescape'))
